@@ -1,0 +1,51 @@
+"""Care-guarantee rules and regional targets as data files (YAML), and their loader.
+
+Every ``*.yaml`` here is read; a region adds files of the same shape in the directory named
+by ``SOTEKESKUS_RULES_DIR`` (or passes ``extra_dirs``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from sotekeskus.domain.rules import RuleBook, RuleError
+
+RULES_DIR = Path(__file__).parent
+
+
+def load_file(path: Path) -> RuleBook:
+    """Read one rule file: ``{kind: legal|target, rules: [...]}``."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise RuleError(f"{path}: expected a mapping with a 'rules' list")
+    try:
+        return RuleBook.from_rows(data["rules"], default_kind=str(data.get("kind", "legal")))
+    except RuleError as exc:
+        raise RuleError(f"{path}: {exc}") from exc
+
+
+def load_rulebook(extra_dirs: Iterable[Path] = ()) -> RuleBook:
+    """The built-in rules plus every YAML file in ``extra_dirs`` and ``SOTEKESKUS_RULES_DIR``."""
+    dirs = [RULES_DIR, *extra_dirs]
+    env_dir = os.environ.get("SOTEKESKUS_RULES_DIR")
+    if env_dir:
+        dirs.append(Path(env_dir))
+    book = RuleBook()
+    for directory in dirs:
+        for path in sorted(Path(directory).glob("*.yaml")):
+            book = book.merged(load_file(path))
+    return book
+
+
+@lru_cache(maxsize=1)
+def default_rulebook() -> RuleBook:
+    """Built-in rules plus ``SOTEKESKUS_RULES_DIR``, read once per process."""
+    return load_rulebook()

@@ -1,0 +1,57 @@
+"""Where the store lives and how to open it.
+
+The database is named by ``--db`` (a path to a SQLite file, or a SQLAlchemy URL), else by
+``SOTEKESKUS_DB`` (a URL), else ``sotekeskus.db`` in the working directory.
+``postgresql://`` URLs use psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_DB = "sotekeskus.db"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or is not at the expected schema version."""
+
+
+def resolve_url(db: str | None = None) -> str:
+    """A SQLAlchemy URL from ``--db`` (path or URL), ``SOTEKESKUS_DB`` or the default file."""
+    value = db or os.environ.get("SOTEKESKUS_DB") or DEFAULT_DB
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    url = make_url(value)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if is_sqlite(url):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    return engine
