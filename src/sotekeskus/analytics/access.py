@@ -1,0 +1,121 @@
+"""The access report (hoitoonpääsy), defined once as an Ibis expression.
+
+Groups: month of ``visit_at`` × service area × professional group (× unit). Counts per group:
+
+* ``done`` — done episodes (denominator of remote share);
+* ``remote`` — done episodes with a remote contact mode (phone, video, chat, e_service);
+* ``base`` — done, non-urgent, non-plan-based visits (denominator of coverage);
+* ``visits`` — access visits: done, non-urgent, ``assessed_at`` present, not plan-based;
+* ``within_7d`` / ``within_14d`` / ``over_90d`` — access visits by wait (calendar days from
+  the assessment date to the visit date);
+* ``median_wait_days`` — median wait of access visits (mean of the middle two when even);
+* ``legal_breaches`` — access visits seen after the legal deadline of the rule in force on
+  the assessment date for the age on that date;
+* ``target_misses`` / ``target_visits`` — the same against the region's own targets.
+
+Percentages are derived from the counts by :mod:`sotekeskus.domain.indicators`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from sotekeskus.analytics.deadlines import legal_deadline, target_deadline
+from sotekeskus.analytics.filters import AccessFilter
+from sotekeskus.domain.indicators import pct
+from sotekeskus.domain.rules import Leg, RuleBook, RuleKind
+from sotekeskus.domain.vocabulary import DEFAULT_REMOTE_MODES, ServiceArea
+
+GROUP_KEYS = ("month", "service_area", "professional_group")
+REMOTE_MODES = sorted(m.value for m in DEFAULT_REMOTE_MODES)
+
+
+def access_counts(
+    episodes: ir.Table,
+    book: RuleBook,
+    flt: AccessFilter | None = None,
+    *,
+    by_unit: bool = False,
+    period: str = "month",
+    keys: tuple[str, ...] = ("service_area", "professional_group"),
+) -> ir.Table:
+    """Ibis expression of the per-group counts. ``period``: ``month`` or ``quarter``."""
+    flt = flt or AccessFilter()
+    e = episodes.filter(episodes.status == "done")
+    e = flt.apply_scope(e)
+    visit_date = e.visit_at.date()
+    e = flt.apply_period(e, visit_date)
+    visit_date = e.visit_at.date()
+    assessed_date = e.assessed_at.date()
+    if period == "quarter":
+        label = (e.visit_at.year().cast("string") + "-Q"
+                 + ((e.visit_at.month() + 2) // 3).cast("int64").cast("string"))
+    else:
+        label = e.visit_at.strftime("%Y-%m")
+    base = (e.urgency == "non_urgent") & ~e.plan_based.fill_null(False)
+    access = base & e.assessed_at.notnull()
+    wait = visit_date.delta(assessed_date, unit="day")
+    legal = legal_deadline(book, e)
+    target = target_deadline(book, e)
+    e = e.mutate(
+        month=label,
+        _access=access,
+        _base=base,
+        _wait=ibis.cases((access, wait), else_=ibis.null().cast("int64")),
+        _breach=access & (visit_date > legal).fill_null(False),
+        _target_visit=access & target.notnull(),
+        _target_miss=access & (visit_date > target).fill_null(False),
+        _remote=e.contact_mode.isin(REMOTE_MODES).fill_null(False),
+    )
+    group = ["month", *keys] + (["unit_id"] if by_unit else [])
+    as_int = "int64"
+    return e.group_by(group).aggregate(
+        done=e.count(),
+        remote=e._remote.sum().cast(as_int),
+        base=e._base.sum().cast(as_int),
+        visits=e._access.sum().cast(as_int),
+        within_7d=(e._access & (e._wait <= 7)).sum().cast(as_int),
+        within_14d=(e._access & (e._wait <= 14)).sum().cast(as_int),
+        over_90d=(e._access & (e._wait > 90)).sum().cast(as_int),
+        median_wait_days=e._wait.median(where=e._access),
+        legal_breaches=e._breach.sum().cast(as_int),
+        target_visits=e._target_visit.sum().cast(as_int),
+        target_misses=e._target_miss.sum().cast(as_int),
+    ).order_by(group)
+
+
+def finish_rows(records: list[dict[str, Any]], book: RuleBook) -> list[dict[str, Any]]:
+    """Counts → published report rows (exact, unsuppressed)."""
+    legal_areas = {a for a in ServiceArea if book.has_rules_for(a)}
+    target_areas = {a for a in ServiceArea
+                    if book.has_rules_for(a, RuleKind.TARGET, Leg.ASSESSMENT_TO_VISIT)}
+    out = []
+    for r in records:
+        visits = int(r["visits"])
+        area = r.get("service_area")
+        has_legal = area is None or area in legal_areas
+        has_target = area is None or area in target_areas
+        median = r["median_wait_days"]
+        row: dict[str, Any] = {"month": r["month"]}
+        for key in ("service_area", "professional_group", "unit_id"):
+            if key in r:
+                row[key] = r[key]
+        row.update(
+            visits=visits,
+            within_7d_pct=pct(int(r["within_7d"]), visits),
+            within_14d_pct=pct(int(r["within_14d"]), visits),
+            over_90d=int(r["over_90d"]),
+            median_wait_days=None if median is None or visits == 0 else float(median),
+            legal_breaches=int(r["legal_breaches"]) if has_legal else None,
+            assessment_coverage_pct=pct(visits, int(r["base"])),
+            remote_share_pct=pct(int(r["remote"]), int(r["done"])),
+            target_misses=int(r["target_misses"]) if has_target else None,
+            within_target_pct=(pct(int(r["target_visits"]) - int(r["target_misses"]),
+                                   int(r["target_visits"])) if has_target else None),
+            _done=int(r["done"]),
+        )
+        out.append(row)
+    return out

@@ -1,0 +1,119 @@
+"""Where the analytics read episodes from.
+
+* **Snapshot of the store** (default): a DuckDB file with a columnar copy of ``episodes``
+  and ``units``, built by DuckDB's own sqlite / postgres scanner from the operational store
+  and rebuilt whenever the store's ``data_version`` changes (every import bumps it). For a
+  SQLite store ``region.db`` it lives beside it as ``region.db.analytics.duckdb``; for a
+  PostgreSQL store under ``SOTEKESKUS_ANALYTICS_DIR`` (default ``~/.cache/sotekeskus``).
+* **Parquet**: an episode file in Parquet, queried in place.
+* **PostgreSQL directly**: the same Ibis definitions run inside the PostgreSQL store.
+
+DuckDB's extensions come from the PyPI packages ``duckdb-extension-sqlite`` and
+``duckdb-extension-postgres`` (no download at run time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.engine import make_url
+
+from sotekeskus.store.database import sqlite_path
+
+EPISODE_SELECT = """
+    SELECT CAST(episode_id AS VARCHAR) AS episode_id,
+           CAST(person_id AS VARCHAR) AS person_id,
+           CAST(birth_date AS DATE) AS birth_date,
+           CAST(unit_id AS VARCHAR) AS unit_id,
+           CAST(service_area AS VARCHAR) AS service_area,
+           CAST(professional_group AS VARCHAR) AS professional_group,
+           CAST(urgency AS VARCHAR) AS urgency,
+           CAST(contact_at AS TIMESTAMP) AS contact_at,
+           CAST(assessed_at AS TIMESTAMP) AS assessed_at,
+           CAST(visit_at AS TIMESTAMP) AS visit_at,
+           CAST(contact_mode AS VARCHAR) AS contact_mode,
+           CAST(status AS VARCHAR) AS status,
+           {plan_based} AS plan_based
+    FROM {source}
+"""
+
+
+class SourceError(RuntimeError):
+    pass
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Install and load a DuckDB extension from its PyPI package, offline."""
+    package = importlib.import_module(f"duckdb_extension_{name}")
+    base = Path(package.__file__ or "").parent
+    files = sorted(base.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
+    if not files:
+        raise SourceError(
+            f"duckdb-extension-{name} does not match duckdb {duckdb.__version__}; "
+            f"install duckdb-extension-{name}=={duckdb.__version__}")
+    con.execute(f"INSTALL '{files[0]}'")
+    con.execute(f"LOAD {name}")
+
+
+def snapshot_path(store_url: str) -> Path:
+    path = sqlite_path(store_url)
+    if path is not None:
+        return path.with_name(path.name + ".analytics.duckdb")
+    base = Path(os.environ.get("SOTEKESKUS_ANALYTICS_DIR",
+                               Path.home() / ".cache" / "sotekeskus"))
+    key = hashlib.sha256(store_url.encode()).hexdigest()[:16]
+    return base / f"{key}.analytics.duckdb"
+
+
+def read_snapshot_version(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT data_version FROM snapshot_meta").fetchone()
+        return str(row[0]) if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def build_snapshot(store_url: str, path: Path, version: str) -> None:
+    """Copy episodes and units from the store into a fresh DuckDB file, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        spath = sqlite_path(store_url)
+        if spath is not None:
+            load_extension(con, "sqlite")
+            con.execute("SET sqlite_all_varchar = true")
+            con.execute(f"ATTACH '{spath}' AS store (TYPE sqlite, READ_ONLY)")
+            plan = "CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)"
+        else:
+            load_extension(con, "postgres")
+            url = make_url(store_url)
+            dsn = " ".join(
+                f"{k}={v}" for k, v in (
+                    ("host", url.host), ("port", url.port), ("dbname", url.database),
+                    ("user", url.username), ("password", url.password)) if v)
+            con.execute(f"ATTACH '{dsn}' AS store (TYPE postgres, READ_ONLY)")
+            plan = "CAST(plan_based AS BOOLEAN)"
+        con.execute("CREATE TABLE episodes AS " + EPISODE_SELECT.format(
+            plan_based=plan, source="store.episodes"))
+        con.execute("CREATE TABLE units AS SELECT CAST(unit_id AS VARCHAR) AS unit_id, "
+                    "CAST(name AS VARCHAR) AS name, "
+                    "CAST(municipality AS VARCHAR) AS municipality FROM store.units")
+        con.execute("CREATE TABLE snapshot_meta AS SELECT ? AS data_version", [version])
+        con.execute("DETACH store")
+    finally:
+        con.close()
+    os.replace(tmp, path)

@@ -1,0 +1,1 @@
+"""Data in and out: episode files (CSV / Parquet), FHIR."""
