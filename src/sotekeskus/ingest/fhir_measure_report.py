@@ -1,0 +1,198 @@
+"""The access report as FHIR R4 MeasureReport resources (one per indicator and period).
+
+A MeasureReport of ``type = summary`` carries, for one indicator of the access report and
+one period (month ``2025-03``, quarter ``2025-Q4`` or year ``2025``):
+
+* ``group[0].population``: ``initial-population`` = done non-urgent, non-plan-based visits
+  (when known), ``denominator`` = access visits, ``numerator`` = the visits counted by the
+  indicator (e.g. seen within 7 days) when the engine gives that count;
+* ``group[0].measureScore``: the published figure (UCUM ``%`` for shares, ``d`` for days,
+  ``1`` for counts);
+* ``group[0].stratifier``: one stratifier per dimension (e.g. service area), one stratum
+  per value with its own score.
+
+Suppressed figures (``"<5"`` or hidden percentages) are left out, never published as
+numbers. The JSON validates against ``fhir.resources`` (its R4B model: MeasureReport did
+not change between R4 and R4B).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fhir.resources.R4B.measurereport import MeasureReport
+
+MEASURE_BASE = "https://sotekeskus.fi/fhir/Measure/"
+INDICATOR_SYSTEM = "https://sotekeskus.fi/fhir/CodeSystem/access-indicator"
+STRATIFIER_SYSTEM = "https://sotekeskus.fi/fhir/CodeSystem/stratifier"
+POPULATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/measure-population"
+UCUM = "http://unitsofmeasure.org"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    code: str
+    display: str
+    unit: str  # UCUM
+    numerator: str | None  # count field in the engine rows, if any
+    improvement: str  # "increase" / "decrease"
+
+
+INDICATORS: dict[str, IndicatorSpec] = {
+    "within_7d_pct": IndicatorSpec("within_7d_pct", "Access visits within 7 days (%)", "%",
+                                   "within_7d", "increase"),
+    "within_14d_pct": IndicatorSpec("within_14d_pct", "Access visits within 14 days (%)", "%",
+                                    "within_14d", "increase"),
+    "over_90d": IndicatorSpec("over_90d", "Access visits after more than 90 days", "1",
+                              None, "decrease"),
+    "median_wait_days": IndicatorSpec("median_wait_days", "Median wait of access visits",
+                                      "d", None, "decrease"),
+    "legal_breaches": IndicatorSpec("legal_breaches",
+                                    "Access visits after the legal deadline", "1", None,
+                                    "decrease"),
+    "target_misses": IndicatorSpec("target_misses",
+                                   "Access visits after the regional target", "1", None,
+                                   "decrease"),
+    "within_target_pct": IndicatorSpec("within_target_pct",
+                                       "Access visits within the regional target (%)", "%",
+                                       None, "increase"),
+    "assessment_coverage_pct": IndicatorSpec(
+        "assessment_coverage_pct", "Share of non-urgent visits with an assessment (%)", "%",
+        None, "increase"),
+    "remote_share_pct": IndicatorSpec("remote_share_pct", "Remote share of done visits (%)",
+                                      "%", None, "increase"),
+}
+
+
+class MeasureReportError(ValueError):
+    pass
+
+
+def period_range(period: str) -> tuple[date, date]:
+    """First and last day of a month ``2025-03``, quarter ``2025-Q4`` or year ``2025``."""
+    try:
+        year = int(period[:4])
+        if len(period) == 4:
+            return date(year, 1, 1), date(year, 12, 31)
+        if "-Q" in period:
+            q = int(period[-1])
+            if not 1 <= q <= 4:
+                raise ValueError
+            first, last_month = date(year, 3 * q - 2, 1), 3 * q
+        else:
+            month = int(period[5:7])
+            if len(period) != 7 or not 1 <= month <= 12:
+                raise ValueError
+            first, last_month = date(year, month, 1), month
+    except ValueError as exc:
+        raise MeasureReportError(
+            f"period: {period!r} is not YYYY-MM, YYYY-Qn or YYYY") from exc
+    nxt = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
+    return first, date.fromordinal(nxt.toordinal() - 1)
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    return value if isinstance(value, int) else float(value)
+
+
+def _score(spec: IndicatorSpec, value: Any) -> dict[str, Any] | None:
+    num = _number(value)
+    if num is None:
+        return None
+    return {"value": num, "unit": spec.unit, "system": UCUM, "code": spec.unit}
+
+
+def _populations(spec: IndicatorSpec, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    pops: list[dict[str, Any]] = []
+    visits = _number(row.get("visits"))
+    if visits is not None:
+        pops.append({"code": {"coding": [{"system": POPULATION_SYSTEM, "code": "denominator"}]},
+                     "count": int(visits)})
+    if spec.numerator and _number(row.get(spec.numerator)) is not None:
+        pops.append({"code": {"coding": [{"system": POPULATION_SYSTEM, "code": "numerator"}]},
+                     "count": int(row[spec.numerator])})
+    return pops
+
+
+def build_measure_report(
+    indicator: str,
+    period: str,
+    total: Mapping[str, Any] | None,
+    strata: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]] | None = None,
+    *,
+    reporter: str = "",
+    filter_text: str = "",
+    generated: datetime | None = None,
+) -> MeasureReport:
+    """One MeasureReport; ``total`` is the access-summary row of the period (None = no data),
+    ``strata`` maps a dimension (e.g. ``service_area``) to ``(value, row)`` pairs."""
+    spec = INDICATORS.get(indicator)
+    if spec is None:
+        raise MeasureReportError(
+            f"indicator: {indicator!r} is not one of {', '.join(INDICATORS)}")
+    start, end = period_range(period)
+    group: dict[str, Any] = {
+        "code": {"coding": [{"system": INDICATOR_SYSTEM, "code": spec.code,
+                             "display": spec.display}], "text": spec.display},
+    }
+    if total is not None:
+        pops = _populations(spec, total)
+        if pops:
+            group["population"] = pops
+        score = _score(spec, total.get(indicator))
+        if score:
+            group["measureScore"] = score
+    stratifiers = []
+    for dimension, pairs in (strata or {}).items():
+        strata_out = []
+        for value, row in pairs:
+            stratum: dict[str, Any] = {"value": {"coding": [
+                {"system": f"https://sotekeskus.fi/fhir/CodeSystem/{dimension}",
+                 "code": str(value)}], "text": str(value)}}
+            pops = _populations(spec, row)
+            if pops:
+                stratum["population"] = pops
+            score = _score(spec, row.get(indicator))
+            if score:
+                stratum["measureScore"] = score
+            strata_out.append(stratum)
+        if strata_out:
+            stratifiers.append({
+                "code": [{"coding": [{"system": STRATIFIER_SYSTEM, "code": dimension}],
+                          "text": dimension}],
+                "stratum": strata_out,
+            })
+    if stratifiers:
+        group["stratifier"] = stratifiers
+    now = (generated or datetime.now()).replace(microsecond=0)
+    resource: dict[str, Any] = {
+        "resourceType": "MeasureReport",
+        "id": f"access-{indicator.replace('_', '-')}-{period}".lower(),
+        "status": "complete",
+        "type": "summary",
+        "measure": MEASURE_BASE + spec.code,
+        "date": now.astimezone().isoformat(),
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "improvementNotation": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/measure-improvement-notation",
+            "code": spec.improvement}]},
+        "group": [group],
+    }
+    if reporter:
+        resource["reporter"] = {"display": reporter}
+    if filter_text:
+        resource["extension"] = [{
+            "url": "https://sotekeskus.fi/fhir/StructureDefinition/report-filter",
+            "valueString": filter_text}]
+    return MeasureReport.model_validate(resource)
+
+
+def to_json(report: MeasureReport) -> str:
+    return json.dumps(json.loads(report.model_dump_json(exclude_none=True)),
+                      ensure_ascii=False, indent=2)

@@ -1,0 +1,47 @@
+"""HTTP responses for downloads: tables as CSV / Excel, charts as PNG / SVG."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi.responses import Response
+
+from sotekeskus.web.tables import Table, to_csv, to_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def table_response(tables: Sequence[Table], name: str, fmt: str, stem: str = "") -> Response:
+    """One table by ``name`` as ``fmt`` (csv, xlsx); 404 when unknown."""
+    table = next((t for t in tables if t.name == name), None)
+    if table is None or fmt not in ("csv", "xlsx"):
+        return Response("unknown export", status_code=404, media_type="text/plain")
+    filename = f"{stem or table.name}.{fmt}"
+    if fmt == "csv":
+        return Response(to_csv(table), media_type="text/csv; charset=utf-8",
+                        headers=attachment(filename))
+    return Response(to_xlsx([table]), media_type=XLSX, headers=attachment(filename))
+
+
+def chart_response(spec: dict, fmt: str, filename: str, download: bool) -> Response:
+    import vl_convert as vlc
+
+    if fmt == "svg":
+        body: bytes | str = vlc.vegalite_to_svg(spec)
+        media = "image/svg+xml"
+    elif fmt == "png":
+        body = vlc.vegalite_to_png(spec, scale=2)
+        media = "image/png"
+    elif fmt == "json":
+        import json
+
+        body = json.dumps(spec, ensure_ascii=False, indent=1)
+        media = "application/json"
+    else:
+        return Response("unknown format", status_code=404, media_type="text/plain")
+    headers = attachment(f"{filename}.{fmt}") if download else {"Cache-Control": "no-store"}
+    return Response(body, media_type=media, headers=headers)
