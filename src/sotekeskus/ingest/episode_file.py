@@ -242,6 +242,6 @@ def _validate_and_type(path: str, raw: pa.Table, first_line: int, label: str) ->
                CAST(date_trunc('second', visit_ts) AS TIMESTAMP) AS visit_at,
                NULLIF(contact_mode, '') AS contact_mode, status,
                lower(plan_based) = 'true' AS plan_based
-        FROM typed ORDER BY __line""").fetch_arrow_table()
+        FROM typed ORDER BY __line""").to_arrow_table()
     con.close()
     return table
