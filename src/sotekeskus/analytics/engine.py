@@ -134,6 +134,8 @@ class Analytics:
         with self._lock:
             self._checked_at = now
             if self._version_check():
+                # DuckDB caches open databases by path: close before reopening the new file.
+                self._con.disconnect()
                 self._con = self._connect()
 
     def _run(self, build: Callable[[ir.Table], ir.Table]) -> Rows:

@@ -96,7 +96,7 @@ def build_snapshot(store_url: str, path: Path, version: str) -> None:
         if spath is not None:
             load_extension(con, "sqlite")
             con.execute("SET sqlite_all_varchar = true")
-            con.execute(f"ATTACH '{spath}' AS store (TYPE sqlite, READ_ONLY)")
+            con.execute(f"ATTACH '{spath}' AS sk_source (TYPE sqlite, READ_ONLY)")
             plan = "CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)"
         else:
             load_extension(con, "postgres")
@@ -105,15 +105,15 @@ def build_snapshot(store_url: str, path: Path, version: str) -> None:
                 f"{k}={v}" for k, v in (
                     ("host", url.host), ("port", url.port), ("dbname", url.database),
                     ("user", url.username), ("password", url.password)) if v)
-            con.execute(f"ATTACH '{dsn}' AS store (TYPE postgres, READ_ONLY)")
+            con.execute(f"ATTACH '{dsn}' AS sk_source (TYPE postgres, READ_ONLY)")
             plan = "CAST(plan_based AS BOOLEAN)"
         con.execute("CREATE TABLE episodes AS " + EPISODE_SELECT.format(
-            plan_based=plan, source="store.episodes"))
+            plan_based=plan, source="sk_source.episodes"))
         con.execute("CREATE TABLE units AS SELECT CAST(unit_id AS VARCHAR) AS unit_id, "
                     "CAST(name AS VARCHAR) AS name, "
-                    "CAST(municipality AS VARCHAR) AS municipality FROM store.units")
+                    "CAST(municipality AS VARCHAR) AS municipality FROM sk_source.units")
         con.execute("CREATE TABLE snapshot_meta AS SELECT ? AS data_version", [version])
-        con.execute("DETACH store")
+        con.execute("DETACH sk_source")
     finally:
         con.close()
     os.replace(tmp, path)
