@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Form, Request
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
 
 from sotekeskus.store.users import Account, get_account
 from sotekeskus.web import i18n
@@ -58,3 +60,7 @@ def language_for(request: Request, account: Account | None) -> str:
         request.cookies.get(LANG_COOKIE),
         accept_language=request.headers.get("accept-language"),
     )
+
+
+CurrentAccount = Annotated[Account, Depends(require_account)]
+AdminAccount = Annotated[Account, Depends(require_admin)]

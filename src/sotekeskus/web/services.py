@@ -267,8 +267,9 @@ def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> flo
     medical = AccessFilter(service_areas=("medical",))
     if comp == "remote_share":
         by = "quarter" if "Q" in period else "year"
+        f = AccessFilter(month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
         with holder.lock:
-            rows = holder.get().channel_share(start, end, by=by)
+            rows = holder.get().channel_share(f, by=by)
         row = next((r for r in rows if r.get("period") == period), None)
         return None if row is None else row.get("remote_share_pct")
     if comp == "within_7d_share":
@@ -345,7 +346,7 @@ def default_situation_day(holder: AnalyticsHolder, today: date | None = None) ->
     today = today or date.today()
     with holder.lock:
         an = holder.get()
-        last = an.last_contact_date() if hasattr(an, "last_contact_date") else None
+        _, last = an.date_range()
     if last is not None and last < today:
         return last
     return today

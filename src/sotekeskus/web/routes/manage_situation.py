@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sotekeskus.analytics.filters import FilterError
 from sotekeskus.store import audit
 from sotekeskus.store.users import Account
 from sotekeskus.web.app import render
-from sotekeskus.web.deps import require_account
+from sotekeskus.web.deps import CurrentAccount
 from sotekeskus.web.exports import table_response
 from sotekeskus.web.services import (
     Forbidden,
@@ -45,19 +45,19 @@ def _context(request: Request, account: Account) -> dict:
 
 
 @router.get("/situation")
-def situation(request: Request, account: Account = Depends(require_account)) -> Response:
+def situation(request: Request, account: CurrentAccount) -> Response:
     return render(request, "situation.html", account=account, **_context(request, account))
 
 
 @router.get("/situation/panel")
 def situation_panel(request: Request,
-                    account: Account = Depends(require_account)) -> Response:
+                    account: CurrentAccount) -> Response:
     return render(request, "_situation_panel.html", account=account,
                   **_context(request, account))
 
 
 @router.get("/situation/waiting-list")
-def waiting_list(request: Request, account: Account = Depends(require_account)) -> Response:
+def waiting_list(request: Request, account: CurrentAccount) -> Response:
     holder = request.app.state.analytics
     flt = parse_filter(request.query_params)
     on = _day(request)
@@ -73,7 +73,7 @@ def waiting_list(request: Request, account: Account = Depends(require_account)) 
 
 @router.get("/situation/export/{name}.{fmt}")
 def export(name: str, fmt: str, request: Request,
-           account: Account = Depends(require_account)) -> Response:
+           account: CurrentAccount) -> Response:
     holder = request.app.state.analytics
     flt = parse_filter(request.query_params)
     on = _day(request)

@@ -1,0 +1,171 @@
+"""Care-guarantee dashboard (hoitotakuu): the access report over time, with drill-down."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sotekeskus.ingest.fhir_measure_report import (
+    INDICATORS,
+    MeasureReportError,
+    build_measure_report,
+    period_range,
+    to_json,
+)
+from sotekeskus.store.users import Account
+from sotekeskus.web import charts, i18n
+from sotekeskus.web.app import render
+from sotekeskus.web.deps import CurrentAccount, language_for
+from sotekeskus.web.exports import attachment, chart_response, table_response
+from sotekeskus.web.i18n import N_, gettext_
+from sotekeskus.web.services import (
+    AGE_GROUP_CODES,
+    PROFESSIONAL_GROUP_CODES,
+    SERVICE_AREA_CODES,
+    AccessView,
+    access_view,
+    parse_filter,
+    publish,
+    scoped,
+    visible_units,
+)
+from sotekeskus.web.tables import Column, Table
+
+router = APIRouter()
+
+#: Charts of the dashboard: name → (series, title, y axis title, bars, percent).
+CHARTS: dict[str, tuple[list[tuple[str, str]], str, str, bool, bool]] = {
+    "within": ([("within_7d_pct", N_("Within 7 days")),
+                ("within_14d_pct", N_("Within 14 days")),
+                ("within_target_pct", N_("Within regional target"))],
+               N_("Share of access visits seen within 7 and 14 days"), "%", False, True),
+    "median": ([("median_wait_days", N_("Median wait (days)"))],
+               N_("Median wait from assessment to visit"), N_("days"), False, False),
+    "breaches": ([("legal_breaches", N_("Legal breaches"))],
+                 N_("Visits after the legal deadline (law)"), N_("visits"), True, False),
+    "targets": ([("target_misses", N_("Regional target missed"))],
+                N_("Visits after the regional target (not a breach of law)"), N_("visits"),
+                True, False),
+    "channels": ([("remote_share_pct", N_("Remote share")),
+                  ("assessment_coverage_pct", N_("Assessment coverage"))],
+                 N_("Remote share and assessment coverage"), "%", False, True),
+}
+
+
+def _chart_spec(request: Request, account: Account, name: str) -> dict:
+    series, title, y_title, bars, percent = CHARTS[name]
+    view = access_view(request.app.state.analytics, account, parse_filter(request.query_params))
+    rows = view.summary.rows
+    book = request.app.state.analytics.get().rulebook
+    changes = charts.law_changes(book, [r["month"] for r in rows], view.filter.service_areas)
+    return charts.line_chart(rows, series, title=gettext_(title), y_title=gettext_(y_title),
+                             changes=changes, bars=bars, percent=percent)
+
+
+def drill_url(params: list[tuple[str, str]], key: str, value: str) -> str:
+    """The dashboard URL with ``key`` set to ``value`` (drill-down), other filters kept."""
+    kept = [(k, v) for k, v in params if k != key and v]
+    return "/access?" + urlencode([*kept, (key, value)])
+
+
+def chart_tables(view: AccessView) -> list[tuple[str, Table]]:
+    """Per chart, the table under it: the same rows, the chart's fields."""
+    out = []
+    for name, (series, title, _y, _bars, _pct) in CHARTS.items():
+        kinds = {c.key: c for c in view.summary.columns}
+        cols = [Column("month", "period"), *(kinds[key] for key, _label in series)]
+        out.append((name, Table(f"chart_{name}", title, cols, view.summary.rows,
+                                view.summary.caption_note)))
+    return out
+
+
+@router.get("/access")
+def access(request: Request, account: CurrentAccount) -> Response:
+    holder = request.app.state.analytics
+    flt = parse_filter(request.query_params)
+    view = access_view(holder, account, flt)
+    months = [r["month"] for r in view.summary.rows]
+    changes = charts.law_changes(holder.get().rulebook, months, view.filter.service_areas)
+    params = [(k, v) for k, v in request.query_params.multi_items() if v]
+    drill = {"unit_id": partial(drill_url, params, "unit"),
+             "service_area": partial(drill_url, params, "service_area"),
+             "professional_group": partial(drill_url, params, "professional_group")}
+    template = "_access_body.html" if request.headers.get("hx-request") else "access.html"
+    return render(request, template, account=account, view=view, flt=flt,
+                  query=urlencode(params), chart_tables=chart_tables(view), changes=changes,
+                  drill=drill, filter_fields=params, default_period=months[-1] if months else "",
+                  units=visible_units(holder, account), service_areas=SERVICE_AREA_CODES,
+                  professional_groups=PROFESSIONAL_GROUP_CODES, age_groups=AGE_GROUP_CODES,
+                  indicators=list(INDICATORS))
+
+
+@router.get("/access/chart/{name}.{fmt}")
+def access_chart(name: str, fmt: str, request: Request,
+                 account: CurrentAccount) -> Response:
+    if name not in CHARTS:
+        return Response("unknown chart", status_code=404, media_type="text/plain")
+    token = i18n.current_language.set(language_for(request, account))
+    try:
+        spec = _chart_spec(request, account, name)
+    finally:
+        i18n.current_language.reset(token)
+    return chart_response(spec, fmt, f"access_{name}",
+                          download=request.query_params.get("download") == "1")
+
+
+@router.get("/access/export/{name}.{fmt}")
+def access_export(name: str, fmt: str, request: Request,
+                  account: CurrentAccount) -> Response:
+    view = access_view(request.app.state.analytics, account, parse_filter(request.query_params))
+    return table_response([view.summary, view.by_group, view.by_unit], name, fmt)
+
+
+@router.get("/access/measure-report.json")
+def measure_report(request: Request, account: CurrentAccount,
+                   indicator: str = "within_7d_pct", period: str = "") -> Response:
+    """FHIR R4 MeasureReport of one indicator and period, stratified by service area and
+    professional group, within the account's scope and suppression."""
+    holder = request.app.state.analytics
+    flt = scoped(account, parse_filter(request.query_params))
+    try:
+        if not period:
+            raise MeasureReportError("period: required (YYYY-MM, YYYY-Qn or YYYY)")
+        start, end = period_range(period)
+        if indicator not in INDICATORS:
+            raise MeasureReportError(f"indicator: {indicator!r} is unknown")
+    except MeasureReportError as exc:
+        return Response(str(exc), status_code=400, media_type="text/plain")
+    f = replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
+    by = "month" if len(period) == 7 and "-Q" not in period else "quarter"
+
+    def total_of(sub) -> dict | None:  # type: ignore[no-untyped-def]
+        with holder.lock:
+            rows = holder.get().access_summary(sub, by=by)
+        if len(period) == 4:  # a year: not a period of access_summary
+            return None
+        rows = publish(account, rows)
+        return next((r for r in rows if r["month"] == period), None)
+
+    total = total_of(f)
+    strata = {}
+    for dimension, codes, field in (("service_area", SERVICE_AREA_CODES, "service_areas"),
+                                    ("professional_group", PROFESSIONAL_GROUP_CODES,
+                                     "professional_groups")):
+        chosen = getattr(f, field) or codes
+        pairs = []
+        for code in chosen:
+            row = total_of(replace(f, **{field: (code,)}))
+            if row is not None:
+                pairs.append((code, row))
+        strata[dimension] = pairs
+    report = build_measure_report(
+        indicator, period, total, strata, reporter="sotekeskus",
+        filter_text=request.url.query)
+    return Response(to_json(report), media_type="application/fhir+json",
+                    headers=attachment(f"measure-report_{indicator}_{period}.json"))
+
+

@@ -1,0 +1,57 @@
+"""Administration: users and roles, the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from sotekeskus.store import audit
+from sotekeskus.store.users import ROLES, Account, UserError, create_user, list_accounts
+from sotekeskus.web.app import render
+from sotekeskus.web.deps import AdminAccount, require_csrf
+from sotekeskus.web.services import visible_units
+
+router = APIRouter()
+
+
+def _users_page(request: Request, account: Account, error: str | None = None,
+                status_code: int = 200) -> Response:
+    return render(request, "admin_users.html", status_code=status_code, account=account,
+                  users=list_accounts(request.app.state.engine), roles=ROLES, error=error,
+                  units=visible_units(request.app.state.analytics, account))
+
+
+@router.get("/admin/users")
+def users(request: Request, account: AdminAccount) -> Response:
+    return _users_page(request, account)
+
+
+@router.post("/admin/users", dependencies=[Depends(require_csrf)])
+def add_user(
+    request: Request,
+    account: AdminAccount,
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    units: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    if len(password) < 12:
+        return _users_page(request, account, "password: at least 12 characters", 400)
+    try:
+        created = create_user(request.app.state.engine, username, password, role, units or (),
+                              display_name=display_name)
+    except UserError as exc:
+        return _users_page(request, account, str(exc), 400)
+    audit.record(request.app.state.engine, account.username, audit.ADMIN_CHANGE,
+                 f"user:{created.username}", f"created role={created.role} "
+                 f"units={','.join(created.units)}")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/audit")
+def audit_log(request: Request, account: AdminAccount) -> Response:
+    return render(request, "admin_audit.html", account=account,
+                  events=audit.events(request.app.state.engine, limit=300))
