@@ -522,16 +522,6 @@ def test_region_file_reusing_a_builtin_id(tmp_path: Path) -> None:
         load_rulebook(extra_dirs=[tmp_path])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: an unquoted impossible date (2023-02-30, 2023-13-01) matches PyYAML's timestamp "
-        "resolver, whose constructor raises a plain ValueError ('day is out of range for "
-        "month' / 'month must be in 1..12') inside yaml.safe_load; rules.load_file only "
-        "catches OSError/UnicodeDecodeError/YAMLError, so no RuleError is raised and "
-        "neither the rule id nor the field is named"
-    ),
-)
 @pytest.mark.parametrize("bad", ["2023-02-30", "2023-13-01"])
 def test_unquoted_impossible_date_is_a_rule_error(tmp_path: Path, bad: str) -> None:
     path = _rule_file(tmp_path, [_row(effective_from=bad)])
@@ -540,15 +530,6 @@ def test_unquoted_impossible_date_is_a_rule_error(tmp_path: Path, bad: str) -> N
     assert "region-bad" in str(caught.value) and "effective_from" in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: effective_from '2023-09-01 12:00:00' is parsed by YAML as a datetime, which "
-        "Rule.from_mapping accepts because datetime is a subclass of date; the book loads "
-        "and RuleBook.deadline later fails with TypeError (can't compare datetime.datetime "
-        "to datetime.date) instead of a RuleError at load time"
-    ),
-)
 def test_date_time_instead_of_date_is_a_rule_error(tmp_path: Path) -> None:
     path = _rule_file(tmp_path, [_row(effective_from="2023-09-01 12:00:00")])
     with pytest.raises(RuleError) as caught:
@@ -561,3 +542,20 @@ def test_file_without_rules_list(tmp_path: Path) -> None:
     path.write_text("kind: target\n", encoding="utf-8")
     with pytest.raises(RuleError, match="empty.yaml"):
         load_file(path)
+
+
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"limit": "{days: 14.7}"}, "limit"),
+        ({"limit": "{days: true}"}, "limit"),
+        ({"limit": "{months: '3'}"}, "limit"),
+        ({"effective_to": "2020-01-01"}, "effective_to"),
+        ({"age_from": "23", "age_below": "23"}, "age_below"),
+        ({"age_from": "'x'"}, "age_from"),
+    ],
+)
+def test_loose_values_are_rejected(tmp_path: Path, changes: dict[str, str], field: str) -> None:
+    with pytest.raises(RuleError) as caught:
+        load_file(_rule_file(tmp_path, [_row(**changes)]))
+    assert "region-bad" in str(caught.value) and field in str(caught.value)

@@ -165,6 +165,38 @@ def report_access(
     emit(rows, columns, fmt, console=out, title="Access report (hoitoonpääsy)")
 
 
+@import_app.command("units")
+def import_units(
+    file: Annotated[Path, typer.Argument(help="CSV with unit_id, name, municipality")],
+    db: DbOption = None,
+) -> None:
+    """Import unit names and municipalities (upsert by unit_id)."""
+    import csv
+
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+    from sotekeskus.store.units import upsert_units
+
+    if not file.exists():
+        raise _fail(f"{file}: no such file")
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "unit_id" not in reader.fieldnames:
+                raise _fail(f"{file}: line 1: a column unit_id is required")
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise _fail(f"{file}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for number, row in enumerate(rows, start=2):
+        if not (row.get("unit_id") or "").strip():
+            raise _fail(f"{file}: line {number}, column unit_id: a value is required")
+    engine = make_engine(resolve_url(db))
+    upgrade(engine)
+    written = upsert_units(engine, [{k: (v or "").strip() for k, v in r.items() if k}
+                                    for r in rows])
+    out.print(f"Imported {written} units from {file}.", highlight=False)
+
+
 WAITING_COLUMNS = ["episode_id", "person_id", "unit_id", "service_area", "professional_group",
                    "assessed_on", "days_waited", "legal_deadline", "days_to_deadline"]
 SUMMARY_COLUMNS = ["unit_id", "professional_group", "waiting", "past_deadline", "due_today",
@@ -255,6 +287,135 @@ def rules_list(
         if day is None or r.in_force_on(day)
     ]
     emit(rows, list(rows[0]) if rows else ["id"], fmt, console=out, title="Rules")
+
+
+@app.command()
+def synth(
+    out_file: Annotated[Path, typer.Option("--out", help="Episode file to write (.csv/.parquet)")],
+    residents: Annotated[int, typer.Option(help="Population of the region")] = 126_000,
+    date_from: Annotated[str, typer.Option("--from", help="First contact date")] = "2019-01-01",
+    date_to: Annotated[str, typer.Option("--to", help="Last date (the data's 'today')")
+                       ] = "2025-12-31",
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same region)")] = 1,
+) -> None:
+    """Generate a synthetic region: episodes, plus units beside them (<out>.units.csv)."""
+    start = _parse_date(date_from, "--from")
+    end = _parse_date(date_to, "--to")
+    assert start is not None and end is not None
+    if end < start:
+        raise _fail("--to is before --from", 2)
+    if residents < 100:
+        raise _fail("--residents must be at least 100", 2)
+    if out_file.suffix.lower() not in (".csv", ".parquet"):
+        raise _fail(f"--out {out_file}: use a .csv or .parquet file name", 2)
+    region = _generate(residents, start, end, seed)
+    units_file = out_file.with_name(out_file.stem + ".units.csv")
+    _write_region(region, out_file, units_file)
+    out.print(f"Wrote {region.episodes.num_rows:,} episodes to {out_file} and "
+              f"{region.units.num_rows} units to {units_file}.", highlight=False)
+
+
+def _generate(residents: int, start: date, end: date, seed: int):  # type: ignore[no-untyped-def]
+    from sotekeskus.synth import generate_region
+
+    with _progress() as progress:
+        task = progress.add_task(f"Generating {residents:,} residents", total=None)
+        return generate_region(residents=residents, start=start, end=end, seed=seed,
+                               progress=lambda d, t: progress.update(task, completed=d,
+                                                                     total=t))
+
+
+def _write_region(region, episodes_file: Path, units_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from sotekeskus.synth import write_episodes, write_units
+
+    episodes_file.parent.mkdir(parents=True, exist_ok=True)
+    write_episodes(region.episodes, episodes_file)
+    write_units(region.units, units_file)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    insecure_cookies: Annotated[bool, typer.Option(
+        "--insecure-cookies", help="Allow the session cookie over plain HTTP (not localhost)")
+    ] = False,
+) -> None:
+    """Serve the web app (management views) over the store."""
+    import uvicorn
+
+    from sotekeskus.store.database import resolve_url
+    from sotekeskus.web.app import create_app
+
+    url = resolve_url(db)
+    web = create_app(url, secure_cookies=not insecure_cookies)
+    out.print(f"Serving on http://{host}:{port}  (Ctrl+C stops)", highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option("--dir", help="Where the demo region lives")
+                        ] = Path("demo-data"),
+    residents: Annotated[int, typer.Option(help="Population of the demo region")] = 126_000,
+    date_from: Annotated[str, typer.Option("--from")] = "2019-01-01",
+    date_to: Annotated[str | None, typer.Option("--to", help="Default: today")] = None,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Generate a synthetic region (if absent), import it, print the report and serve the app."""
+    from sqlalchemy import select
+
+    from sotekeskus.analytics.engine import Analytics
+    from sotekeskus.analytics.filters import AccessFilter
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+    from sotekeskus.store.models import ImportRun
+
+    episodes_file = data_dir / "region.parquet"
+    units_file = data_dir / "region.units.csv"
+    db_path = data_dir / "sotekeskus.db"
+    if not episodes_file.exists():
+        start = _parse_date(date_from, "--from")
+        end = _parse_date(date_to, "--to") or date.today()
+        assert start is not None
+        out.print(f"Generating a synthetic region of {residents:,} residents, "
+                  f"{start} – {end} …", highlight=False)
+        region = _generate(residents, start, end, 1)
+        _write_region(region, episodes_file, units_file)
+    url = resolve_url(str(db_path))
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        imported = conn.execute(select(ImportRun.id)).first() is not None
+    if not imported:
+        import_units(units_file, str(db_path))
+        import_episodes(episodes_file, str(db_path))
+    from sotekeskus.store.monitoring import seed_region_indicators
+    from sotekeskus.store.users import seed_demo_users
+
+    accounts = seed_demo_users(engine)
+    seed_region_indicators(engine)
+    an = Analytics.open(str(db_path))
+    first, last = an.date_range()
+    if last is not None:
+        prev = last.replace(day=1)  # the last full month before the data's last day
+        month = date(prev.year - (prev.month == 1), (prev.month - 2) % 12 + 1, 1).strftime("%Y-%m")
+        rows = [public(r) for r in suppress_rows(an.access_report(AccessFilter.for_month(month)))]
+        emit(rows, ["month", "service_area", "professional_group", *ACCESS_FIELDS], "table",
+             console=out, title=f"Access report, {month} (synthetic region, {first} – {last})")
+        wl = an.waiting_list(last)
+        out.print(f"Waiting on {last}: {len(wl.rows):,}; past the legal deadline: "
+                  f"{wl.past_deadline:,}; deadline within 7 days: {wl.due_within_7d:,}",
+                  highlight=False)
+    if not serve_app:
+        return
+    out.print("\nDemo accounts (user / password / role):", highlight=False)
+    for username, password, role, units in accounts:
+        extra = f"  units {', '.join(units)}" if units else ""
+        out.print(f"  {username} / {password} / {role}{extra}", highlight=False)
+    serve(str(db_path), "127.0.0.1", port, False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

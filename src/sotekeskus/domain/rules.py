@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -154,6 +154,8 @@ class Rule:
                 if required:
                     raise fail(field_name, "is required")
                 return None
+            if isinstance(value, datetime):
+                raise fail(field_name, f"a date YYYY-MM-DD without a time: {value!r}")
             if isinstance(value, date):
                 return value
             try:
@@ -185,9 +187,12 @@ class Rule:
         extra = set(limit_raw) - {"days", "months", "weekdays"}
         if extra:
             raise fail("limit", f"unknown key {sorted(extra)[0]!r}")
+        for key, amount in limit_raw.items():
+            if isinstance(amount, bool) or not isinstance(amount, int):
+                raise fail("limit", f"{key} must be a whole number: {amount!r}")
         try:
-            limit = Limit(**{k: int(v) for k, v in limit_raw.items()})
-        except (RuleError, TypeError, ValueError) as exc:
+            limit = Limit(**dict(limit_raw))
+        except RuleError as exc:
             raise fail("limit", str(exc)) from exc
         source = str(row.get("source") or "").strip()
         if not source:
@@ -197,24 +202,29 @@ class Rule:
             value = row.get(field_name)
             if value is None:
                 return None
-            try:
-                return int(value)
-            except (TypeError, ValueError) as exc:
-                raise fail(field_name, f"not a whole number: {value!r}") from exc
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise fail(field_name, f"not a whole number: {value!r}")
+            return value
 
         goal = row.get("goal_pct")
         effective_from = as_date("effective_from", True)
         assert effective_from is not None
+        effective_to = as_date("effective_to", False)
+        if effective_to is not None and effective_to <= effective_from:
+            raise fail("effective_to", "must be after effective_from")
+        age_from, age_below = as_int("age_from"), as_int("age_below")
+        if age_from is not None and age_below is not None and age_from >= age_below:
+            raise fail("age_below", "must be greater than age_from")
         return cls(
             id=rule_id,
             kind=kind,
             leg=leg,
             effective_from=effective_from,
-            effective_to=as_date("effective_to", False),
+            effective_to=effective_to,
             service_areas=areas,
             urgency=urgency,
-            age_from=as_int("age_from"),
-            age_below=as_int("age_below"),
+            age_from=age_from,
+            age_below=age_below,
             professional_groups=groups,
             limit=limit,
             source=source,

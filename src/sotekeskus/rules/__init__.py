@@ -18,10 +18,21 @@ from sotekeskus.domain.rules import RuleBook, RuleError
 RULES_DIR = Path(__file__).parent
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """YAML loader that keeps dates as text, so that the rule parser validates them itself
+    and can name the rule and the field of an impossible date such as 2023-02-30."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_file(path: Path) -> RuleBook:
     """Read one rule file: ``{kind: legal|target, rules: [...]}``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
