@@ -19,8 +19,8 @@ from sotekeskus.analytics.engine import Analytics
 from sotekeskus.analytics.suppression import public
 from sotekeskus.domain.episode import Episode
 from sotekeskus.domain.vocabulary import (
-    ContactMode,
     EPISODE_COLUMNS,
+    ContactMode,
     ProfessionalGroup,
     ServiceArea,
     Status,

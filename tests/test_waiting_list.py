@@ -77,7 +77,7 @@ def test_summary_by_unit_and_group(db):
     summary = {(r["unit_id"], r["professional_group"]): r
                for r in Analytics.open(db).waiting_list(ON).summary}
     nurse = summary[("U01", "nurse")]
-    assert (nurse["waiting"], nurse["past_deadline"], nurse["due_within_7d"]) == (4, 1, 2)  # B1, B2, W2, W7
+    assert (nurse["waiting"], nurse["past_deadline"], nurse["due_within_7d"]) == (4, 1, 2)
     assert summary[("U01", "physician")]["waiting"] == 3
     assert summary[("U03", "social_worker")]["past_deadline"] == 0
 
