@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +107,15 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     """
     engine = make_engine(db_url)
     upgrade(engine)
-    app = FastAPI(title="sotekeskus", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.analytics.close()
+        engine.dispose()
+
+    app = FastAPI(title="sotekeskus", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.engine = engine
     app.state.db_url = db_url
     app.state.analytics = AnalyticsHolder(db_url)
@@ -177,11 +187,6 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     for module in (manage_auth, manage_situation, manage_access, manage_monitoring,
                    manage_admin):
         app.include_router(module.router)
-
-    @app.on_event("shutdown")
-    def _close() -> None:
-        app.state.analytics.close()
-        engine.dispose()
 
     return app
 
