@@ -405,8 +405,9 @@ def demo(
         rows = [public(r) for r in suppress_rows(an.access_report(AccessFilter.for_month(month)))]
         emit(rows, ["month", "service_area", "professional_group", *ACCESS_FIELDS], "table",
              console=out, title=f"Access report, {month} (synthetic region, {first} – {last})")
-        wl = an.waiting_list(last)
-        out.print(f"Waiting on {last}: {len(wl.rows):,}; past the legal deadline: "
+        on = min(last, date.today())
+        wl = an.waiting_list(on)
+        out.print(f"Waiting on {on}: {len(wl.rows):,}; past the legal deadline: "
                   f"{wl.past_deadline:,}; deadline within 7 days: {wl.due_within_7d:,}",
                   highlight=False)
     if not serve_app:
