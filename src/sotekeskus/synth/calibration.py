@@ -95,7 +95,7 @@ class Calibration:
             "oral": (
                 ("2020-02-29", 1.00), ("2020-03-20", 0.65), ("2020-04-15", 0.42),
                 ("2020-05-31", 0.62), ("2020-08-31", 0.85), ("2020-12-31", 0.90),
-                ("2021-06-30", 1.00), ("2021-12-31", 1.05), ("2022-12-31", 1.04),
+                ("2021-06-30", 1.00), ("2021-12-31", 1.06), ("2022-12-31", 1.05),
                 ("2023-12-31", 1.01), ("2024-06-30", 1.00),
             ),
             "mental": (
@@ -137,7 +137,17 @@ class Calibration:
     #: Weekly capacity noise (sick leave, vacancies): lognormal sigma.
     capacity_noise_sigma: float = 0.08
     #: Spread of capacity between units of the same kind: lognormal sigma.
-    unit_capacity_sigma: float = 0.03
+    unit_capacity_sigma: float = 0.02
+    #: Management response (assumption): once a backlog exceeds the booking horizon by more
+    #: than ``backlog_tolerance_weeks`` of demand, extra weekly capacity (overtime, purchased
+    #: services, service vouchers) of ``backlog_response_per_week`` x the excess is added. A
+    #: lasting deficit d (weeks of demand per week) then settles d / response weeks above it.
+    backlog_tolerance_weeks: dict[str, float] = field(
+        default_factory=lambda: _per_area(
+            medical=1.5, oral=4.0, mental=3.0, substance=2.0, social=2.0
+        )
+    )
+    backlog_response_per_week: float = 0.02
 
     # --- professional mix, urgency, plans -------------------------------------------------
     #: Professional group of the care event, by area (adults); children's oral care is mostly
@@ -224,8 +234,16 @@ class Calibration:
             medical=1.0, oral=1.2, mental=1.1, substance=1.0, social=1.0
         )
     )
-    #: Probability that a routine patient declines the first offer (extra days, mean 7).
-    decline_first_offer: float = 0.10
+    #: Probability that a routine patient declines the first offered time; the visit moves
+    #: by a geometric number of days (mean 7, or mean 40 for a quarter of them: "after the
+    #: summer"). Gives the long tail seen in THL's over-90-day counts.
+    decline_first_offer: float = 0.12
+    decline_mean_days: float = 7.0
+    decline_long_share: float = 0.25
+    decline_long_mean_days: float = 40.0
+    #: Individual spread of a routine wait around the queue's first-come-first-served wait
+    #: (patients' own availability, a particular professional): lognormal sigma, mean kept.
+    wait_spread_sigma: float = 0.4
 
     # --- recording ------------------------------------------------------------------------
     #: Share of non-urgent visits with a recorded assessment, drawn per unit in this range.

@@ -113,6 +113,10 @@ def draw_contacts(
     area_i, group_i = area.astype(np.intp), group.astype(np.intp)
     urgent = rng.random(size) < area_group_table(calibration.urgent_share)[area_i, group_i]
     plan = ~urgent & (rng.random(size) < area_group_table(calibration.plan_share)[area_i, group_i])
+    # A care-plan visit is booked by the professional: on a working day.
+    booked = plan & (timeline.dow[day] < 5) & ~timeline.holiday[day]
+    moved = np.minimum(timeline.roll_to_weekday(day + timeline.holiday[day]), timeline.n_days - 1)
+    day = np.where(plan & ~booked, moved, day)
     soon = (
         ~urgent
         & ~plan

@@ -73,7 +73,7 @@ def simulate_queues(
     ratio_table = area_group_table(calibration.capacity_ratio)
     horizon_table = area_group_table(calibration.horizon_weeks)
     unit_spread = rng.lognormal(0.0, calibration.unit_capacity_sigma, size=nq)
-    horizon_spread = rng.lognormal(0.0, 0.35, size=nq)
+    horizon_spread = np.clip(rng.lognormal(0.0, 0.3, size=nq), 0.6, 1.6)
     ratio = np.where(lane == 0, calibration.soon_capacity_ratio, ratio_table[q_area, q_group])
     ratio = ratio * unit_spread
     horizon = np.where(
@@ -91,10 +91,17 @@ def simulate_queues(
         * noise
         * calibration.capacity_scale
     )
+    # Planned capacity; the weekly loop adds the management response.
     served = np.empty((nq, n_weeks))
     backlog = np.empty((nq, n_weeks))
     level = backlog0.copy()
+    response = calibration.backlog_response_per_week
+    tolerance = np.array([calibration.backlog_tolerance_weeks[a] for a in AREAS])[q_area]
+    tolerated = floor + base_demand * tolerance
     for w in range(n_weeks):
+        # Management response: extra capacity (overtime, purchased services) in proportion
+        # to the backlog beyond what is tolerated, so that no list grows without bound.
+        capacity[:, w] += response * np.maximum(level - tolerated, 0.0)
         available = level + arrivals[:, w]
         s = np.clip(available - floor, 0.0, capacity[:, w])
         level = available - s
@@ -126,6 +133,12 @@ def simulate_queues(
     early = visit_day < entry_day
     extra = rng.choice(4, size=q.size, p=[0.35, 0.30, 0.20, 0.15])
     visit_day = np.where(early, entry_day + extra, visit_day)
+    # Individual spread around the queue's wait (routine lane), mean preserved.
+    sigma = calibration.wait_spread_sigma
+    spread = rng.lognormal(-sigma * sigma / 2, sigma, size=q.size)
+    routine = lane[q] == 1
+    wait = visit_day - entry_day
+    visit_day = np.where(routine, entry_day + np.rint(wait * spread).astype(np.int64), visit_day)
     visit_day = np.where(ok, timeline.roll_to_weekday(visit_day), -1)
 
     truth = []

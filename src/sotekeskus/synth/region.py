@@ -137,7 +137,12 @@ def generate_region(
     vday = queues.visit_day
     r = rng["queues"]
     decline = ~contacts.soon[idx] & (vday >= 0) & (r.random(idx.size) < cal.decline_first_offer)
-    extra = r.geometric(1.0 / 7.0, size=idx.size)
+    long_delay = r.random(idx.size) < cal.decline_long_share
+    extra = np.where(
+        long_delay,
+        r.geometric(1.0 / cal.decline_long_mean_days, size=idx.size),
+        r.geometric(1.0 / cal.decline_mean_days, size=idx.size),
+    )
     vday = np.where(decline, timeline.roll_to_weekday(vday + extra), vday)
     served = vday >= 0
     visit_t[idx[served]] = booked_visit_times(vday[served], assessed_t[idx[served]], timeline, r)
