@@ -78,7 +78,7 @@ def generate_region(
     rng = _rngs(seed)
     timeline = Timeline.build(start, end, cal)
     n_years = int(np.unique(timeline.year).size)
-    total_steps = len(AREAS) * n_years + 7
+    total_steps = len(AREAS) * n_years + 8
     done_steps = 0
 
     def tick() -> None:

@@ -14,6 +14,8 @@ import numpy as np
 from sotekeskus.synth.calibration import AREAS, Calibration, Knots
 
 _EPOCH = np.datetime64("1970-01-01", "D")
+_PAD = 7 * 400  # the weekday table reaches this many days before the start
+_WEEKDAYS = np.tile(np.arange(7, dtype=np.int64), 20_000)  # Monday = 0, for 383 years
 
 
 def to_epoch_days(value: date | str) -> int:
@@ -69,6 +71,11 @@ class Timeline:
         return week * 7 - self.dow0
 
     def weekday_of(self, day: np.ndarray) -> np.ndarray:
+        """Monday = 0 for day indices (a table lookup: integer modulo is slow at 10M rows)."""
+        day = np.asarray(day)
+        shift = self.dow0 + _PAD
+        if day.size and int(day.min()) + shift >= 0 and int(day.max()) + shift < _WEEKDAYS.size:
+            return _WEEKDAYS[day + shift]
         return (day + self.dow0) % 7
 
     def roll_to_weekday(self, day: np.ndarray) -> np.ndarray:
@@ -77,11 +84,13 @@ class Timeline:
         return day + np.where(wd == 5, 2, np.where(wd == 6, 1, 0))
 
     def add_weekdays(self, day: np.ndarray, count: np.ndarray) -> np.ndarray:
-        """``count`` weekdays after ``day`` (count >= 1), holidays ignored."""
-        day = self.roll_to_weekday(day)  # a weekend start counts from Monday
+        """The ``count``-th weekday after ``day`` (count >= 1), as in
+        ``sotekeskus.domain.calendar.add_weekdays``: Friday or Saturday + 3 = Wednesday."""
         wd = self.weekday_of(day)
+        friday = day - np.maximum(wd - 4, 0)  # a weekend day counts from the Friday before
+        wd = np.minimum(wd, 4)
         total = wd + count
-        return day - wd + (total // 5) * 7 + total % 5
+        return friday - wd + (total // 5) * 7 + total % 5
 
     def week_mondays(self) -> list[str]:
         mondays = self.epoch0 + self.week_monday(np.arange(self.n_weeks))
