@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sotekeskus.analytics.filters import AccessFilter, FilterError
@@ -352,5 +352,15 @@ def default_situation_day(holder: AnalyticsHolder, today: date | None = None) ->
     return today
 
 
-def clamp_window(on: date, days: int = 7) -> tuple[date, date]:
-    return on, on + timedelta(days=days)
+def with_default_months(holder: AnalyticsHolder, flt: AccessFilter,
+                        months: int = 12) -> AccessFilter:
+    """Without a period: the last ``months`` months up to the data's last month (or today)."""
+    if flt.month_from or flt.month_to:
+        return flt
+    with holder.lock:
+        _, last = holder.get().date_range()
+    today = date.today()
+    end = min(last, today) if last else today
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    start = date(index // 12, index % 12 + 1, 1)
+    return replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))

@@ -32,6 +32,7 @@ from sotekeskus.web.services import (
     publish,
     scoped,
     visible_units,
+    with_default_months,
 )
 from sotekeskus.web.tables import Column, Table
 
@@ -58,7 +59,9 @@ CHARTS: dict[str, tuple[list[tuple[str, str]], str, str, bool, bool]] = {
 
 def _chart_spec(request: Request, account: Account, name: str) -> dict:
     series, title, y_title, bars, percent = CHARTS[name]
-    view = access_view(request.app.state.analytics, account, parse_filter(request.query_params))
+    holder = request.app.state.analytics
+    view = access_view(holder, account,
+                       with_default_months(holder, parse_filter(request.query_params)))
     rows = view.summary.rows
     book = request.app.state.analytics.get().rulebook
     changes = charts.law_changes(book, [r["month"] for r in rows], view.filter.service_areas)
@@ -86,17 +89,24 @@ def chart_tables(view: AccessView) -> list[tuple[str, Table]]:
 @router.get("/access")
 def access(request: Request, account: CurrentAccount) -> Response:
     holder = request.app.state.analytics
-    flt = parse_filter(request.query_params)
+    flt = with_default_months(holder, parse_filter(request.query_params))
     view = access_view(holder, account, flt)
     months = [r["month"] for r in view.summary.rows]
+    # On the page the unit table shows the period's last month (all months: the export).
+    unit_month = months[-1] if months else None
+    page_by_unit = replace(view.by_unit, rows=[r for r in view.by_unit.rows
+                                                  if r["month"] == unit_month])
     changes = charts.law_changes(holder.get().rulebook, months, view.filter.service_areas)
     params = [(k, v) for k, v in request.query_params.multi_items() if v]
+    if not request.query_params.get("month_from") and not request.query_params.get("month_to"):
+        params += [("month_from", flt.month_from or ""), ("month_to", flt.month_to or "")]
     drill = {"unit_id": partial(drill_url, params, "unit"),
              "service_area": partial(drill_url, params, "service_area"),
              "professional_group": partial(drill_url, params, "professional_group")}
     template = "_access_body.html" if request.headers.get("hx-request") else "access.html"
     return render(request, template, account=account, view=view, flt=flt,
-                  query=urlencode(params), chart_tables=chart_tables(view), changes=changes,
+                  query=urlencode(params), by_unit=page_by_unit, unit_month=unit_month,
+                  chart_tables=chart_tables(view), changes=changes,
                   drill=drill, filter_fields=params, default_period=months[-1] if months else "",
                   units=visible_units(holder, account), service_areas=SERVICE_AREA_CODES,
                   professional_groups=PROFESSIONAL_GROUP_CODES, age_groups=AGE_GROUP_CODES,
@@ -120,7 +130,9 @@ def access_chart(name: str, fmt: str, request: Request,
 @router.get("/access/export/{name}.{fmt}")
 def access_export(name: str, fmt: str, request: Request,
                   account: CurrentAccount) -> Response:
-    view = access_view(request.app.state.analytics, account, parse_filter(request.query_params))
+    holder = request.app.state.analytics
+    view = access_view(holder, account,
+                       with_default_months(holder, parse_filter(request.query_params)))
     return table_response([view.summary, view.by_group, view.by_unit], name, fmt)
 
 
