@@ -97,6 +97,8 @@ class AnalyticsHolder:
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
         self._an: Any = None
+        self._store: Any = None
+        self.cache: dict[tuple[str, str, str], float | None] = {}
         self.lock = threading.RLock()
 
     def get(self) -> Any:
@@ -112,6 +114,9 @@ class AnalyticsHolder:
             if self._an is not None and hasattr(self._an, "close"):
                 self._an.close()
             self._an = None
+            if self._store is not None:
+                self._store.dispose()
+                self._store = None
 
 
 # --------------------------------------------------------------------------- units
@@ -172,6 +177,15 @@ def access_view(holder: AnalyticsHolder, account: Account, flt: AccessFilter) ->
                       publish(account, by_unit), note, unit_names=names),
         suppressed=not account.unit_detail,
     )
+
+
+def access_summary_rows(holder: AnalyticsHolder, account: Account,
+                        flt: AccessFilter) -> tuple[AccessFilter, list[dict[str, Any]]]:
+    """Only the per-month summary (what the charts draw), scoped and published."""
+    f = scoped(account, flt)
+    with holder.lock:
+        rows = holder.get().access_summary(f, by="month")
+    return f, publish(account, rows)
 
 
 # --------------------------------------------------------------------------- situation
@@ -259,10 +273,28 @@ def _access_value(holder: AnalyticsHolder, flt: AccessFilter, key: str,
 
 
 def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> float | None:
-    """The value of an indicator for one period (computed, or entered by hand)."""
+    """The value of an indicator for one period (computed, or entered by hand).
+
+    Computed values are cached per data version of the store (an import invalidates them).
+    """
     comp = ind.computation
     if comp == "manual":
         return ind.values.get(period)
+    from sotekeskus.store.database import make_engine
+    from sotekeskus.store.episodes import data_version
+
+    with holder.lock:
+        if holder._store is None:
+            holder._store = make_engine(holder.db_url)
+        key = (data_version(holder._store), comp, period)
+        if key not in holder.cache:
+            if len(holder.cache) > 2000:
+                holder.cache.clear()
+            holder.cache[key] = _compute(holder, comp, period)
+        return holder.cache[key]
+
+
+def _compute(holder: AnalyticsHolder, comp: str, period: str) -> float | None:
     start, end = period_bounds(period)
     medical = AccessFilter(service_areas=("medical",))
     if comp == "remote_share":

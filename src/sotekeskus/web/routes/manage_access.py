@@ -27,6 +27,7 @@ from sotekeskus.web.services import (
     PROFESSIONAL_GROUP_CODES,
     SERVICE_AREA_CODES,
     AccessView,
+    access_summary_rows,
     access_view,
     parse_filter,
     publish,
@@ -60,11 +61,10 @@ CHARTS: dict[str, tuple[list[tuple[str, str]], str, str, bool, bool]] = {
 def _chart_spec(request: Request, account: Account, name: str) -> dict:
     series, title, y_title, bars, percent = CHARTS[name]
     holder = request.app.state.analytics
-    view = access_view(holder, account,
-                       with_default_months(holder, parse_filter(request.query_params)))
-    rows = view.summary.rows
-    book = request.app.state.analytics.get().rulebook
-    changes = charts.law_changes(book, [r["month"] for r in rows], view.filter.service_areas)
+    f, rows = access_summary_rows(holder, account,
+                                  with_default_months(holder, parse_filter(request.query_params)))
+    book = holder.get().rulebook
+    changes = charts.law_changes(book, [r["month"] for r in rows], f.service_areas)
     return charts.line_chart(rows, series, title=gettext_(title), y_title=gettext_(y_title),
                              changes=changes, bars=bars, percent=percent)
 
