@@ -11,7 +11,7 @@ See docs/synth.md for what is modelled, the calibration sources and the recorded
 
 from sotekeskus.synth.calibration import DEFAULT_CALIBRATION, Calibration
 from sotekeskus.synth.episodes import EPISODE_SCHEMA
-from sotekeskus.synth.io import write_episodes, write_units
+from sotekeskus.synth.io import write_episodes, write_truth, write_units
 from sotekeskus.synth.region import SyntheticRegion, generate_region
 
 __all__ = [
@@ -21,5 +21,6 @@ __all__ = [
     "SyntheticRegion",
     "generate_region",
     "write_episodes",
+    "write_truth",
     "write_units",
 ]

@@ -63,7 +63,7 @@ class Calibration:
     )
     #: Person-level heterogeneity: need multiplier = shared gamma x area gamma (mean 1);
     #: smaller shape = more concentrated use (10-20 % of clients use most services).
-    need_shape_shared: float = 1.2
+    need_shape_shared: float = 0.9
     need_shape_area: float = 2.0
 
     # --- rhythm of contacts ----------------------------------------------------------------
@@ -307,7 +307,7 @@ class Calibration:
                           ("2025-07-01", 0.18)),
         }
     )  # fmt: skip
-    #: Share of in-person events that are home visits (social care and the oldest).
+    #: Share of in-person events that are home visits (social care; medical care of the 75+).
     home_visit_share: dict[str, float] = field(
         default_factory=lambda: {"default": 0.005, "age75": 0.08, "social": 0.12,
                                  "social_age75": 0.30}

@@ -1,4 +1,4 @@
-"""Write the synthetic region's files: episodes (CSV or Parquet) and units (CSV).
+"""Write the synthetic region's files: episodes (CSV or Parquet), units (CSV), truth (JSON).
 
 CSV follows the episode-file contract: UTF-8, header row, comma separator, date-times as
 ``2024-03-05T08:15:00``, dates as ``YYYY-MM-DD``, ``true``/``false``, empty field for null.
@@ -8,7 +8,9 @@ time, so memory stays flat for large files.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,4 +73,12 @@ def write_units(units: pa.Table, path: str | Path) -> Path:
     """Write the unit list as CSV (values with commas are quoted)."""
     path = Path(path)
     _write(units, path)
+    return path
+
+
+def write_truth(truth: dict[str, Any], path: str | Path) -> Path:
+    """Write the planted truth as JSON (sorted keys, so identical truths give identical
+    bytes)."""
+    path = Path(path)
+    path.write_text(json.dumps(truth, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
     return path

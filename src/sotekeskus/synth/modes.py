@@ -96,10 +96,11 @@ def assign_modes(
     # In person: at the unit, or a home visit (social care and the oldest).
     hv = calibration.home_visit_share
     social = area == AREAS.index("social")
+    medical = area == AREAS.index("medical")
     p_home = np.where(
         social,
         np.where(old, hv["social_age75"], hv["social"]),
-        np.where(old, hv["age75"], hv["default"]),
+        np.where(old & medical, hv["age75"], hv["default"]),
     )
     home = rng.random(n) < p_home
     in_person_code = np.where(home, MODES.index("home_visit"), MODES.index("in_person"))
