@@ -97,7 +97,8 @@ def test_monitoring_exports(client_for) -> None:
     c = client_for("leadership")
     r = c.get("/monitoring/export/monitoring.csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    remote = {row["period"]: row["target"] for row in rows if row["indicator"] == "remote-share"}
+    remote = {row["period"]: row["target"] for row in rows
+              if row["indicator"] == "remote-share" and row["target"]}
     assert remote == {"2022": "10.0", "2023": "25.0", "2024": "30.0", "2025": "45.0"}
     x = c.get("/monitoring/export/monitoring.xlsx")
     ws = load_workbook(io.BytesIO(x.content)).active

@@ -50,6 +50,7 @@ def line_chart(
     changes: Sequence[dict[str, Any]] = (),
     bars: bool = False,
     percent: bool = False,
+    x_title: str | None = None,
 ) -> dict[str, Any]:
     """Spec of one chart: ``series`` = (field, msgid) pairs drawn against ``month``."""
     order = [fmt_period(r["month"]) for r in rows]
@@ -62,7 +63,7 @@ def line_chart(
                 "series": gettext_(msgid),
                 "value": v if isinstance(v, int | float) and not isinstance(v, bool) else None,
             })
-    x = alt.X("period:O", sort=order, title=gettext_(N_("Month")),
+    x = alt.X("period:O", sort=order, title=x_title or gettext_(N_("Month")),
               axis=alt.Axis(labelAngle=-45))
     y_scale = alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=True)
     y = alt.Y("value:Q", title=y_title, scale=y_scale)

@@ -343,9 +343,10 @@ def indicator_progress(holder: AnalyticsHolder, ind: Indicator,
     anchors = sorted({*ind.targets, *ind.values}
                      | ({ind.baseline_period} if ind.baseline_period else set()))
     anchors = [p for p in anchors if (len(p) == 4) == (ind.period_kind == "year")]
-    if not anchors:
-        anchors = [str(today.year) if ind.period_kind == "year"
-                   else f"{today.year}-Q{(today.month + 2) // 3}"]
+    current = (str(today.year) if ind.period_kind == "year"
+               else f"{today.year}-Q{(today.month + 2) // 3}")
+    if not anchors or (ind.computation != "manual" and current > anchors[-1]):
+        anchors = sorted({*anchors, current})
     periods = periods_between(anchors[0], anchors[-1], ind.period_kind)
     values: dict[str, float | None] = {}
     for p in periods:

@@ -86,7 +86,7 @@ def monitoring_chart(indicator_id: int, fmt: str, request: Request,
         spec = charts.line_chart(
             rows, [("value", N_("Value")), ("target", N_("Target"))], title=ind.name(lang),
             y_title=gettext_(ind.unit_of_measure) if ind.unit_of_measure != "%" else "%",
-            percent=ind.unit_of_measure == "%")
+            percent=ind.unit_of_measure == "%", x_title=gettext_(N_("Period")))
     finally:
         i18n.current_language.reset(token)
     return chart_response(spec, fmt, f"indicator_{ind.code}",
