@@ -103,14 +103,16 @@ def access(request: Request, account: CurrentAccount) -> Response:
     drill = {"unit_id": partial(drill_url, params, "unit"),
              "service_area": partial(drill_url, params, "service_area"),
              "professional_group": partial(drill_url, params, "professional_group")}
-    template = "_access_body.html" if request.headers.get("hx-request") else "access.html"
+    partial_swap = (request.headers.get("hx-request") == "true"
+                    and not request.headers.get("hx-history-restore-request"))
+    template = "_access_body.html" if partial_swap else "access.html"
     return render(request, template, account=account, view=view, flt=flt,
                   query=urlencode(params), by_unit=page_by_unit, unit_month=unit_month,
                   chart_tables=chart_tables(view), changes=changes,
                   drill=drill, filter_fields=params, default_period=months[-1] if months else "",
                   units=visible_units(holder, account), service_areas=SERVICE_AREA_CODES,
                   professional_groups=PROFESSIONAL_GROUP_CODES, age_groups=AGE_GROUP_CODES,
-                  indicators=list(INDICATORS))
+                  indicators=list(INDICATORS), headers={"Vary": "HX-Request"})
 
 
 @router.get("/access/chart/{name}.{fmt}")
