@@ -70,9 +70,10 @@ def generate_region(
 ) -> SyntheticRegion:
     """Generate a synthetic region.
 
-    About 3 episodes per resident-year: 126 000 residents over 2019-2025 give ~2.6 million
-    episodes; for 10 million rows use ~480 000 residents over the same years. Same seed and
-    arguments give identical output.
+    About 3.1 episodes per resident-year: 126 000 residents over 2019-2025 give ~2.75
+    million episodes; for 10 million rows use ~460 000 residents over the same years. The
+    same seed and arguments give identical output. ``progress(done, total)`` is called after
+    each step; ``calibration`` overrides the calibrated parameters (a scenario).
     """
     cal = calibration or DEFAULT_CALIBRATION
     rng = _rngs(seed)
