@@ -94,7 +94,9 @@ def draw_contacts(
     group = np.zeros(size, dtype=np.int8)
     u = rng.random(size)
     for a, area_name in enumerate(AREAS):
-        mix_sets = [(calibration.group_mix[area_name], None)]
+        mix_sets: list[tuple[dict[str, float], bool | None]] = [
+            (calibration.group_mix[area_name], None)
+        ]
         if area_name == "oral":
             mix_sets = [
                 (calibration.group_mix[area_name], False),
