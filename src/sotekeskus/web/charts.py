@@ -19,6 +19,7 @@ from sotekeskus.web.i18n import N_, fmt_date, fmt_period, gettext_
 
 WIDTH, HEIGHT = 640, 220
 PALETTE = ["#005eb8", "#b3261e", "#2e7d32", "#6a1b9a", "#8d4b00"]
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [4, 4]]
 
 
 def law_changes(book: RuleBook, months: Sequence[str],
@@ -67,14 +68,17 @@ def line_chart(
               axis=alt.Axis(labelAngle=-45))
     y_scale = alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=True)
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
-    color = alt.Color("series:N", title=None,
-                      scale=alt.Scale(range=PALETTE[: max(1, len(series))]),
+    names = [gettext_(msgid) for _key, msgid in series]
+    color = alt.Color("series:N", title=None, sort=names,
+                      scale=alt.Scale(domain=names, range=PALETTE[: len(names)]),
                       legend=alt.Legend(orient="top"))
     base = alt.Chart(alt.Data(values=values))
     if bars:
         layer = base.mark_bar().encode(x=x, y=y, color=color, xOffset="series:N")
     else:
-        layer = base.mark_line(point=True).encode(x=x, y=y, color=color)
+        dash = alt.StrokeDash("series:N", title=None, sort=names, legend=alt.Legend(orient="top"),
+                              scale=alt.Scale(domain=names, range=DASHES[: len(names)]))
+        layer = base.mark_line(point=True).encode(x=x, y=y, color=color, strokeDash=dash)
     layers = [layer]
     marks = [c for c in changes if fmt_period(c["month"]) in order]
     if marks:
