@@ -97,3 +97,23 @@ def test_monitoring_page_shows_targets(client_for) -> None:
     assert "Q4/2025" in page.text
     svg = client_for("analyst").get("/monitoring/chart/1.svg")
     assert svg.status_code == 200 and svg.content.startswith(b"<svg")
+
+
+def test_admin_creates_a_manager_and_sees_the_audit_log(client_for, app) -> None:
+    from sotekeskus.store.users import authenticate
+
+    c = client_for("admin")
+    token = csrf_from(c.get("/admin/users").text)
+    short = c.post("/admin/users", data={"csrf_token": token, "username": "m2",
+                                         "password": "short", "role": "manager",
+                                         "units": ["U2"]})
+    assert short.status_code == 400
+    r = c.post("/admin/users", data={"csrf_token": token, "username": "m2",
+                                     "display_name": "Toinen Esihenkilö",
+                                     "password": "a-long-password-2", "role": "manager",
+                                     "units": ["U2", "U3"]}, follow_redirects=False)
+    assert r.status_code == 303
+    account = authenticate(app.state.engine, "m2", "a-long-password-2").account
+    assert account is not None and account.units == ("U2", "U3")
+    log = c.get("/admin/audit").text
+    assert "user:m2" in log and "admin_change" in log
