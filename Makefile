@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean-demo
+.PHONY: demo test lint bench clean-demo screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,6 @@ bench: $(STAMP)
 
 clean-demo:
 	rm -rf demo-data
+
+screenshots: $(STAMP)
+	SOTEKESKUS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser

@@ -149,3 +149,21 @@ def test_postgres_in_database_engine_agrees(runner, pg_db):
         "unit_id", "target_misses", "within_target_pct")} for r in
         Analytics.on_postgres(pg_db).access_report()]
     assert public == EXPECTED["rows"]
+
+
+def test_summary_by_quarter_and_year_sums_the_months(hand_db):
+    an = Analytics.open(hand_db)
+    year = {r["month"]: r for r in an.access_summary(by="year")}
+    assert sorted(year) == ["2022", "2023", "2025"]
+    # 2025: medical physician 6 + oral 4 + social 1 + medical nurse (April) 2
+    assert year["2025"]["visits"] == 13
+    assert year["2025"]["_within_7d"] == 2  # A1 (7 d) and S1 (4 d)
+    quarters = {r["month"]: r["visits"] for r in an.access_summary(by="quarter")}
+    assert quarters == {"2022-Q2": 2, "2023-Q4": 3, "2025-Q1": 11, "2025-Q2": 2}
+
+
+def test_summary_rejects_unknown_period(hand_db):
+    from sotekeskus.analytics.periods import PeriodError
+
+    with pytest.raises(PeriodError):
+        Analytics.open(hand_db).access_summary(by="week")

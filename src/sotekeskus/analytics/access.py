@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 
 from sotekeskus.analytics.deadlines import legal_deadline, target_deadline
 from sotekeskus.analytics.filters import AccessFilter
+from sotekeskus.analytics.periods import period_label
 from sotekeskus.domain.indicators import pct
 from sotekeskus.domain.rules import Leg, RuleBook, RuleKind
 from sotekeskus.domain.vocabulary import DEFAULT_REMOTE_MODES, ServiceArea
@@ -42,7 +43,8 @@ def access_counts(
     period: str = "month",
     keys: tuple[str, ...] = ("service_area", "professional_group"),
 ) -> ir.Table:
-    """Ibis expression of the per-group counts. ``period``: ``month`` or ``quarter``."""
+    """Ibis expression of the per-group counts. ``period``: ``month``, ``quarter`` or ``year``
+    (the group column is still named ``month``)."""
     flt = flt or AccessFilter()
     e = episodes.filter(episodes.status == "done")
     e = flt.apply_scope(e)
@@ -50,11 +52,7 @@ def access_counts(
     e = flt.apply_period(e, visit_date)
     visit_date = e.visit_at.date()
     assessed_date = e.assessed_at.date()
-    if period == "quarter":
-        label = (e.visit_at.year().cast("string") + "-Q"
-                 + ((e.visit_at.month() + 2) // 3).cast("int64").cast("string"))
-    else:
-        label = e.visit_at.strftime("%Y-%m")
+    label = period_label(e.visit_at, period)
     base = (e.urgency == "non_urgent") & ~e.plan_based.fill_null(False)
     access = base & e.assessed_at.notnull()
     wait = visit_date.delta(assessed_date, unit="day")
@@ -116,6 +114,8 @@ def finish_rows(records: list[dict[str, Any]], book: RuleBook) -> list[dict[str,
             within_target_pct=(pct(int(r["target_visits"]) - int(r["target_misses"]),
                                    int(r["target_visits"])) if has_target else None),
             _done=int(r["done"]),
+            _within_7d=int(r["within_7d"]),
+            _within_14d=int(r["within_14d"]),
         )
         out.append(row)
     return out

@@ -14,22 +14,12 @@ import ibis
 import ibis.expr.types as ir
 
 from sotekeskus.analytics.filters import AccessFilter
+from sotekeskus.analytics.periods import period_label
 from sotekeskus.domain.vocabulary import CODES, DEFAULT_REMOTE_MODES
 
 
 class ChannelError(ValueError):
     pass
-
-
-def period_label(ts: ir.TimestampValue, by: str) -> ir.StringValue:
-    if by == "month":
-        return ts.strftime("%Y-%m")
-    if by == "quarter":
-        return (ts.year().cast("string") + "-Q"
-                + ((ts.month() + 2) // 3).cast("int64").cast("string"))
-    if by == "year":
-        return ts.year().cast("string")
-    raise ChannelError(f"period {by!r}: use month, quarter or year")
 
 
 def channel_share(
