@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from sotekeskus.store.database import make_engine, resolve_url
 from sotekeskus.store.migrate import upgrade
+from sotekeskus.store.monitoring import seed_region_indicators
 from sotekeskus.store.users import UserError, create_user
 from sotekeskus.web.app import create_app
 
@@ -41,7 +42,7 @@ def pages(month_to: str, month_from: str, unit: str) -> list[tuple[str, str]]:
         ("monitoring indicators", "/monitoring"),
         ("chart SVG (as the page loads it)", "/access/chart/within.svg"),
         ("chart PNG", "/access/chart/within.png"),
-        ("export xlsx (by unit)", "/access/export/by_unit.xlsx"),
+        ("export xlsx (by unit)", "/access/export/access_by_unit.xlsx"),
     ]
 
 
@@ -57,6 +58,7 @@ def main() -> int:
         create_user(engine, USER, PASSWORD, "leadership", ())
     except UserError:
         pass
+    seed_region_indicators(engine)
     t0 = time.perf_counter()
     app = create_app(url, secure_cookies=False)
     client = TestClient(app)

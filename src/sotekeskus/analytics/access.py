@@ -23,15 +23,14 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from sotekeskus.analytics.deadlines import legal_deadline, target_deadline
+from sotekeskus.analytics.derived import with_derived
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.periods import period_label
 from sotekeskus.domain.indicators import pct
 from sotekeskus.domain.rules import Leg, RuleBook, RuleKind
-from sotekeskus.domain.vocabulary import DEFAULT_REMOTE_MODES, ServiceArea
+from sotekeskus.domain.vocabulary import ServiceArea
 
 GROUP_KEYS = ("month", "service_area", "professional_group")
-REMOTE_MODES = sorted(m.value for m in DEFAULT_REMOTE_MODES)
 
 
 def access_counts(
@@ -46,42 +45,28 @@ def access_counts(
     """Ibis expression of the per-group counts. ``period``: ``month``, ``quarter`` or ``year``
     (the group column is still named ``month``)."""
     flt = flt or AccessFilter()
-    e = episodes.filter(episodes.status == "done")
-    e = flt.apply_scope(e)
-    visit_date = e.visit_at.date()
-    e = flt.apply_period(e, visit_date)
-    visit_date = e.visit_at.date()
-    assessed_date = e.assessed_at.date()
-    label = period_label(e.visit_at, period)
-    base = (e.urgency == "non_urgent") & ~e.plan_based.fill_null(False)
-    access = base & e.assessed_at.notnull()
-    wait = visit_date.delta(assessed_date, unit="day")
-    legal = legal_deadline(book, e)
-    target = target_deadline(book, e)
+    e = with_derived(episodes, book)
+    e = flt.apply_scope(e.filter(e.status == "done"))
+    e = flt.apply_months(e, e.visit_month)
+    label = e.visit_month if period == "month" else period_label(e.visit_at, period)
     e = e.mutate(
         month=label,
-        _access=access,
-        _base=base,
-        _wait=ibis.cases((access, wait), else_=ibis.null().cast("int64")),
-        _breach=access & (visit_date > legal).fill_null(False),
-        _target_visit=access & target.notnull(),
-        _target_miss=access & (visit_date > target).fill_null(False),
-        _remote=e.contact_mode.isin(REMOTE_MODES).fill_null(False),
+        _wait=ibis.cases((e.is_access, e.wait_days), else_=ibis.null().cast("int64")),
     )
     group = ["month", *keys] + (["unit_id"] if by_unit else [])
     as_int = "int64"
     return e.group_by(group).aggregate(
         done=e.count(),
-        remote=e._remote.sum().cast(as_int),
-        base=e._base.sum().cast(as_int),
-        visits=e._access.sum().cast(as_int),
-        within_7d=(e._access & (e._wait <= 7)).sum().cast(as_int),
-        within_14d=(e._access & (e._wait <= 14)).sum().cast(as_int),
-        over_90d=(e._access & (e._wait > 90)).sum().cast(as_int),
-        median_wait_days=e._wait.median(where=e._access),
-        legal_breaches=e._breach.sum().cast(as_int),
-        target_visits=e._target_visit.sum().cast(as_int),
-        target_misses=e._target_miss.sum().cast(as_int),
+        remote=e.is_remote.sum().cast(as_int),
+        base=e.is_base.sum().cast(as_int),
+        visits=e.is_access.sum().cast(as_int),
+        within_7d=(e._wait <= 7).fill_null(False).sum().cast(as_int),
+        within_14d=(e._wait <= 14).fill_null(False).sum().cast(as_int),
+        over_90d=(e._wait > 90).fill_null(False).sum().cast(as_int),
+        median_wait_days=e._wait.median(where=e.is_access),
+        legal_breaches=e.is_breach.sum().cast(as_int),
+        target_visits=e.is_target_visit.sum().cast(as_int),
+        target_misses=e.is_target_miss.sum().cast(as_int),
     ).order_by(group)
 
 

@@ -18,11 +18,17 @@ import ibis.expr.types as ir
 from sotekeskus.domain.rules import Leg, Limit, Rule, RuleBook, RuleKind
 
 
+def _as_date(value: ir.Value) -> ir.DateValue:
+    """Engines return a timestamp for date + interval while Ibis types it as a date and would
+    drop a plain cast; going through timestamp forces a real CAST(... AS DATE)."""
+    return value.cast("timestamp").cast("date")
+
+
 def _limit_expr(limit: Limit, start: ir.DateValue) -> ir.DateValue:
     if limit.days is not None:
-        return (start + ibis.interval(days=limit.days)).cast("date")
+        return _as_date(start + ibis.interval(days=limit.days))
     if limit.months is not None:
-        return (start + ibis.interval(months=limit.months)).cast("date")
+        return _as_date(start + ibis.interval(months=limit.months))
     raise NotImplementedError(
         "weekday limits are evaluated in Python (domain.calendar.add_weekdays) only")
 

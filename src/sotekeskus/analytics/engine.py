@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 from sqlalchemy.engine import make_url
 
 from sotekeskus.analytics import access, channels, situation, waiting_list
+from sotekeskus.analytics.derived import rulebook_fingerprint
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.source import (
     EPISODE_SELECT,
@@ -78,11 +79,13 @@ class Analytics:
         store = make_engine(url)
         upgrade(store)
         path = snapshot_path(url)
+        book = rulebook or default_rulebook()
+        fingerprint = rulebook_fingerprint(book)
 
         def ensure_fresh() -> bool:
-            version = data_version(store)
+            version = f"{data_version(store)}:{fingerprint}"
             if read_snapshot_version(path) != version:
-                build_snapshot(url, path, version)
+                build_snapshot(url, path, version, book)
                 return True
             return False
 
@@ -91,7 +94,7 @@ class Analytics:
         def connect() -> Any:
             return ibis.duckdb.connect(str(path), read_only=True)
 
-        return cls(connect, rulebook, ensure_fresh)
+        return cls(connect, book, ensure_fresh)
 
     @classmethod
     def from_parquet(cls, path: str | Path, rulebook: RuleBook | None = None) -> Analytics:

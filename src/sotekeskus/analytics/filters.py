@@ -73,6 +73,14 @@ class AccessFilter:
                 e = e.filter(e.birth_date + ibis.interval(years=hi) > contact_date)
         return e
 
+    def apply_months(self, e: ir.Table, month: ir.StringValue) -> ir.Table:
+        """Period filter on a ``YYYY-MM`` column (text order is time order)."""
+        if self.month_from:
+            e = e.filter(month >= self.month_from)
+        if self.month_to:
+            e = e.filter(month <= self.month_to)
+        return e
+
     def apply_period(self, e: ir.Table, day: ir.DateValue) -> ir.Table:
         lo, hi = self.month_bounds()
         if lo:

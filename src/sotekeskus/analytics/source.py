@@ -1,8 +1,9 @@
 """Where the analytics read episodes from.
 
 * **Snapshot of the store** (default): a DuckDB file with a columnar copy of ``episodes``
-  and ``units``, built by DuckDB's own sqlite / postgres scanner from the operational store
-  and rebuilt whenever the store's ``data_version`` changes (every import bumps it). For a
+  (plus the derived columns of :mod:`sotekeskus.analytics.derived`) and ``units``, built by
+  DuckDB's own sqlite / postgres scanner from the operational store and rebuilt whenever the
+  store's ``data_version`` or the rule book changes (every import bumps the former). For a
   SQLite store ``region.db`` it lives beside it as ``region.db.analytics.duckdb``; for a
   PostgreSQL store under ``SOTEKESKUS_ANALYTICS_DIR`` (default ``~/.cache/sotekeskus``).
 * **Parquet**: an episode file in Parquet, queried in place.
@@ -20,8 +21,11 @@ import os
 from pathlib import Path
 
 import duckdb
+import ibis
 from sqlalchemy.engine import make_url
 
+from sotekeskus.analytics.derived import derive
+from sotekeskus.domain.rules import RuleBook
 from sotekeskus.store.database import sqlite_path
 
 EPISODE_SELECT = """
@@ -85,8 +89,9 @@ def read_snapshot_version(path: Path) -> str | None:
         con.close()
 
 
-def build_snapshot(store_url: str, path: Path, version: str) -> None:
-    """Copy episodes and units from the store into a fresh DuckDB file, atomically."""
+def build_snapshot(store_url: str, path: Path, version: str, book: RuleBook) -> None:
+    """Copy episodes (with their derived columns) and units from the store into a fresh
+    DuckDB file, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
@@ -107,8 +112,12 @@ def build_snapshot(store_url: str, path: Path, version: str) -> None:
                     ("user", url.username), ("password", url.password)) if v)
             con.execute(f"ATTACH '{dsn}' AS sk_source (TYPE postgres, READ_ONLY)")
             plan = "CAST(plan_based AS BOOLEAN)"
-        con.execute("CREATE TABLE episodes AS " + EPISODE_SELECT.format(
+        con.execute("CREATE TEMP TABLE episodes_raw AS " + EPISODE_SELECT.format(
             plan_based=plan, source="sk_source.episodes"))
+        raw = ibis.duckdb.from_connection(con).table("episodes_raw")
+        derived_sql = ibis.to_sql(derive(raw, book), dialect="duckdb")
+        con.execute(f"CREATE TABLE episodes AS {derived_sql}")
+        con.execute("DROP TABLE episodes_raw")
         con.execute("CREATE TABLE units AS SELECT CAST(unit_id AS VARCHAR) AS unit_id, "
                     "CAST(name AS VARCHAR) AS name, "
                     "CAST(municipality AS VARCHAR) AS municipality FROM sk_source.units")

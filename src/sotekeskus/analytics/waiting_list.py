@@ -17,7 +17,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from sotekeskus.analytics.deadlines import legal_deadline
+from sotekeskus.analytics.derived import with_derived
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.domain.rules import RuleBook
 
@@ -26,7 +26,7 @@ def waiting_rows(episodes: ir.Table, book: RuleBook, on: date,
                  flt: AccessFilter | None = None) -> ir.Table:
     """Person-level rows of the waiting list on ``on``."""
     flt = flt or AccessFilter()
-    e = flt.apply_scope(episodes)
+    e = flt.apply_scope(with_derived(episodes, book))
     day = ibis.date(on)
     assessed = e.assessed_at.date()
     e = e.filter(
@@ -36,11 +36,9 @@ def waiting_rows(episodes: ir.Table, book: RuleBook, on: date,
         e.status != "cancelled",
         (e.status == "waiting") | (e.visit_at.date() > day).fill_null(False),
     )
-    deadline = legal_deadline(book, e)
     e = e.mutate(
         assessed_on=e.assessed_at.date(),
         days_waited=day.delta(e.assessed_at.date(), unit="day"),
-        legal_deadline=deadline,
     )
     e = e.mutate(days_to_deadline=e.legal_deadline.delta(day, unit="day"))
     return e.select(

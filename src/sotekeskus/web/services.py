@@ -152,13 +152,21 @@ class AccessView:
     suppressed: bool
 
 
-def access_view(holder: AnalyticsHolder, account: Account, flt: AccessFilter) -> AccessView:
+def access_view(holder: AnalyticsHolder, account: Account, flt: AccessFilter, *,
+                last_month_tables: bool = False) -> AccessView:
+    """The dashboard's tables. ``last_month_tables``: the group and unit tables cover only
+    the period's last month (what the page shows; the monthly summary and the charts cover
+    the whole period, and the exports every month)."""
     f = scoped(account, flt)
     with holder.lock:
         an = holder.get()
         summary = an.access_summary(f, by="month")
-        by_group = an.access_report(f)
-        by_unit = an.access_report(f, by_unit=True)
+        table_filter = f
+        if last_month_tables and summary:
+            last = summary[-1]["month"]
+            table_filter = replace(f, month_from=last, month_to=last)
+        by_group = an.access_report(table_filter)
+        by_unit = an.access_report(table_filter, by_unit=True)
     names = unit_names(holder)
     note = "" if account.unit_detail else SUPPRESSION_NOTE
     return AccessView(

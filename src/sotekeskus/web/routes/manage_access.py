@@ -90,12 +90,11 @@ def chart_tables(view: AccessView) -> list[tuple[str, Table]]:
 def access(request: Request, account: CurrentAccount) -> Response:
     holder = request.app.state.analytics
     flt = with_default_months(holder, parse_filter(request.query_params))
-    view = access_view(holder, account, flt)
+    view = access_view(holder, account, flt, last_month_tables=True)
     months = [r["month"] for r in view.summary.rows]
-    # On the page the unit table shows the period's last month (all months: the export).
+    # On the page the group and unit tables show the period's last month (all: the export).
     unit_month = months[-1] if months else None
-    page_by_unit = replace(view.by_unit, rows=[r for r in view.by_unit.rows
-                                                  if r["month"] == unit_month])
+    page_by_unit = view.by_unit
     changes = charts.law_changes(holder.get().rulebook, months, view.filter.service_areas)
     params = [(k, v) for k, v in request.query_params.multi_items() if v]
     if not request.query_params.get("month_from") and not request.query_params.get("month_to"):
