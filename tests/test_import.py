@@ -198,3 +198,21 @@ def test_parquet_with_unknown_column_is_rejected(tmp_path):
     path = tmp_path / "bad.parquet"
     pq.write_table(table, path)
     assert any("column extra: unknown column" in e for e in errors_of(path))
+
+
+def test_large_load_rebuilds_indexes_inside_the_transaction(monkeypatch, runner, tmp_path,
+                                                             any_db):
+    from sqlalchemy import inspect
+
+    from sotekeskus.store import episodes as repo
+
+    monkeypatch.setattr(repo, "REBUILD_INDEXES_ABOVE", 10)
+    lines = [GOOD.replace("E1", f"E{i}") for i in range(50)]
+    result = runner.invoke(app, ["import", "episodes", str(write(tmp_path, *lines)),
+                                 "--db", any_db])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(resolve_url(any_db))
+    names = {ix["name"] for ix in inspect(engine).get_indexes("episodes")}
+    assert {"ix_episodes_person_id", "ix_episodes_unit_id",
+            "ix_episodes_status_urgency"} <= names
+    assert count(any_db) == 50

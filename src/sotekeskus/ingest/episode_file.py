@@ -171,22 +171,25 @@ def _validate_and_type(path: str, raw: pa.Table, first_line: int, label: str) ->
     con.execute(f"SET TimeZone='{LOCAL_TZ}'")
     con.register("raw", raw)
     trimmed = ", ".join(f"trim({c}) AS {c}" for c in EPISODE_COLUMNS)
-    con.execute(f"CREATE TEMP TABLE t AS SELECT __line, {trimmed} FROM raw")
 
     def ts(col: str) -> str:
-        return (f"CASE WHEN {col} = '' THEN NULL "
-                f"WHEN regexp_matches({col}, '{_TS_WITH_OFFSET_RE}') "
-                f"THEN timezone('{LOCAL_TZ}', try_cast({col} AS TIMESTAMPTZ)) "
-                f"ELSE try_cast({col} AS TIMESTAMP) END")
+        v = f"trim({col})"
+        return (f"CASE WHEN {v} = '' THEN NULL "
+                f"WHEN regexp_matches({v}, '{_TS_WITH_OFFSET_RE}') "
+                f"THEN timezone('{LOCAL_TZ}', try_cast({v} AS TIMESTAMPTZ)) "
+                f"ELSE try_cast({v} AS TIMESTAMP) END")
 
+    # One working copy of the file (trimmed text plus parsed values), not two.
     con.execute(f"""
-        CREATE TEMP TABLE typed AS SELECT *,
+        CREATE TEMP TABLE typed AS SELECT __line, {trimmed},
             {ts('contact_at')} AS contact_ts,
             {ts('assessed_at')} AS assessed_ts,
             {ts('visit_at')} AS visit_ts,
-            CASE WHEN regexp_matches(birth_date, '{_DATE_RE}')
-                 THEN try_cast(birth_date AS DATE) END AS birth_d
-        FROM t""")
+            CASE WHEN regexp_matches(trim(birth_date), '{_DATE_RE}')
+                 THEN try_cast(trim(birth_date) AS DATE) END AS birth_d
+        FROM raw""")
+    con.unregister("raw")
+    del raw
 
     checks: list[str] = []
 

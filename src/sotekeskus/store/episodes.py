@@ -19,10 +19,14 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, select, text
 
 from sotekeskus.domain.vocabulary import EPISODE_COLUMNS
-from sotekeskus.store.models import ImportRun, Meta, Unit
+from sotekeskus.store.models import Episode, ImportRun, Meta, Unit
 
 COLUMNS = list(EPISODE_COLUMNS)
 CHUNK = 50_000
+#: Above this many rows the secondary indexes are dropped for the load and rebuilt after it
+#: (still inside the import's one transaction): random person ids make per-row index
+#: maintenance the dominant cost of a large load.
+REBUILD_INDEXES_ABOVE = 200_000
 Progress = Callable[[int, int], None]
 
 
@@ -78,12 +82,20 @@ def upsert_episodes(
                 imported_at=datetime.now().replace(microsecond=0), imported_by=imported_by,
             ).returning(ImportRun.__table__.c.id)
         ).scalar_one()
+        rebuild = table.num_rows > REBUILD_INDEXES_ABOVE
+        indexes = sorted(Episode.__table__.indexes, key=lambda i: i.name or "")
+        if rebuild:
+            for index in indexes:
+                index.drop(conn)
         cols = ", ".join(COLUMNS + ["import_id"])
         assignments = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:] + ["import_id"])
         conn.execute(text(
             f"INSERT INTO episodes ({cols}) SELECT {', '.join(COLUMNS)}, :run "
             f"FROM _episode_stage WHERE true "
             f"ON CONFLICT (episode_id) DO UPDATE SET {assignments}"), {"run": run})
+        if rebuild:
+            for index in indexes:
+                index.create(conn)
         existing = set(conn.execute(select(Unit.unit_id)).scalars())
         new_units = sorted(set(table.column("unit_id").to_pylist()) - existing)
         if new_units:
@@ -113,6 +125,7 @@ def _stage_sqlite(conn: Connection, table: pa.Table, progress: Progress | None) 
     raw = conn.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
+    cursor.execute("PRAGMA cache_size = -524288")  # 512 MiB page cache for this connection
     sql = (f"INSERT INTO _episode_stage ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in COLUMNS)})")
     total = table.num_rows
