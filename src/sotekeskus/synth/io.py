@@ -63,7 +63,7 @@ def write_episodes(episodes: pa.Table, path: str | Path) -> Path:
     if suffix == ".csv":
         _write(episodes, path)
     elif suffix == ".parquet":
-        pq.write_table(episodes, str(path), compression="zstd")
+        pq.write_table(episodes, str(path), compression="zstd", row_group_size=250_000)
     else:
         raise ValueError(f"unknown episode file type {path.suffix!r}: use .csv or .parquet")
     return path
