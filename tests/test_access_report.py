@@ -167,3 +167,23 @@ def test_summary_rejects_unknown_period(hand_db):
 
     with pytest.raises(PeriodError):
         Analytics.open(hand_db).access_summary(by="week")
+
+
+def test_snapshot_is_reused_by_a_new_process(sqlite_db, runner):
+    """The snapshot's version must be stable across processes (no per-process hashing)."""
+    import subprocess
+    import sys
+
+    from sotekeskus.analytics.source import snapshot_path
+    from sotekeskus.store.database import resolve_url
+
+    runner.invoke(app, ["import", "episodes", str(DATA / "access_hand.csv"), "--db", sqlite_db])
+    Analytics.open(sqlite_db)
+    path = snapshot_path(resolve_url(sqlite_db))
+    before = path.stat().st_mtime_ns
+    code = ("from sotekeskus.analytics.engine import Analytics; "
+            f"Analytics.open({sqlite_db!r}).access_report()")
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", code], check=True,
+                       env={**__import__("os").environ, "PYTHONHASHSEED": seed})
+    assert path.stat().st_mtime_ns == before

@@ -20,6 +20,7 @@ the fly with the same expressions (:func:`with_derived`).
 from __future__ import annotations
 
 import hashlib
+import json
 
 import ibis.expr.types as ir
 
@@ -62,7 +63,17 @@ def with_derived(e: ir.Table, book: RuleBook) -> ir.Table:
 
 
 def rulebook_fingerprint(book: RuleBook) -> str:
-    """Changes whenever a rule or target changes (part of the snapshot's version)."""
-    text = repr(sorted(book.rules, key=lambda r: r.id))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """Changes whenever a rule or target changes (part of the snapshot's version).
 
+    Built from sorted, plain values so that it is the same in every process (the repr of a
+    frozenset depends on string hashing, which differs between processes)."""
+    rows = []
+    for r in sorted(book.rules, key=lambda r: r.id):
+        rows.append([
+            r.id, r.kind.value, r.leg.value, r.effective_from.isoformat(),
+            r.effective_to.isoformat() if r.effective_to else None,
+            sorted(a.value for a in r.service_areas), r.urgency.value, r.age_from, r.age_below,
+            sorted(g.value for g in r.professional_groups) if r.professional_groups else None,
+            [r.limit.days, r.limit.months, r.limit.weekdays],
+        ])
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
