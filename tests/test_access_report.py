@@ -106,8 +106,19 @@ def test_bad_options_are_usage_errors(runner, sqlite_db, args, message):
     assert message in result.output
 
 
-def test_empty_store_gives_no_rows(runner, sqlite_db):
+def test_empty_store_gives_no_rows(runner, sqlite_db, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text((DATA / "access_hand.csv").read_text().splitlines()[0] + "\n")
+    assert runner.invoke(app, ["import", "episodes", str(empty), "--db", sqlite_db]
+                         ).exit_code == 0
     assert report(runner, "--db", sqlite_db, "-f", "json") == []
+
+
+def test_missing_store_file_is_an_error_not_an_empty_report(runner, tmp_path):
+    missing = tmp_path / "typo.db"
+    result = runner.invoke(app, ["report", "access", "--db", str(missing)])
+    assert result.exit_code == 1 and "no store at" in result.output
+    assert not missing.exists()
 
 
 def test_filter_rejects_bad_month():

@@ -129,6 +129,12 @@ def _analytics(db: str | None, parquet: Path | None, engine: str):  # type: igno
             return Analytics.on_postgres(db or "")
         if engine != "duckdb":
             raise _fail(f"--engine {engine!r}: use duckdb or postgres", 2)
+        from sotekeskus.store.database import resolve_url, sqlite_path
+
+        path = sqlite_path(resolve_url(db))
+        if path is not None and not path.exists():
+            raise _fail(f"no store at {path}; import episodes first "
+                        "(sotekeskus import episodes FILE --db …)")
         return Analytics.open(db)
     except (RuleError, ValueError) as exc:
         raise _fail(str(exc)) from None
