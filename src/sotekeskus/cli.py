@@ -355,7 +355,7 @@ def serve(
     from sotekeskus.web.app import create_app
 
     url = resolve_url(db)
-    web = create_app(url, secure_cookies=not insecure_cookies)
+    web = create_app(url, secure_cookies=not insecure_cookies, warm_up=True)
     out.print(f"Serving on http://{host}:{port}  (Ctrl+C stops)", highlight=False)
     uvicorn.run(web, host=host, port=port, log_level="warning")
 

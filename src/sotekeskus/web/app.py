@@ -99,17 +99,26 @@ def _full_path(request: Request) -> str:
 
 
 def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bool = True,
-               throttle: LoginThrottle | None = None) -> FastAPI:
+               throttle: LoginThrottle | None = None, warm_up: bool = False) -> FastAPI:
     """The app over the store at ``db_url`` (migrated to the newest schema on start).
 
     ``secure_cookies``: send the session cookie only over HTTPS (keep it on in production;
     browsers also accept it on http://127.0.0.1 and localhost).
+    ``warm_up``: on start, build the analytics snapshot and the monitoring values in the
+    background (``sotekeskus serve`` does).
     """
     engine = make_engine(db_url)
     upgrade(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            import threading
+
+            from sotekeskus.web.services import warm_up as warm
+
+            threading.Thread(target=warm, args=(app.state.analytics, engine), daemon=True,
+                             name="sotekeskus-warm-up").start()
         yield
         app.state.analytics.close()
         engine.dispose()

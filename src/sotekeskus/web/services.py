@@ -405,3 +405,18 @@ def with_default_months(holder: AnalyticsHolder, flt: AccessFilter,
     index = end.year * 12 + end.month - 1 - (months - 1)
     start = date(index // 12, index % 12 + 1, 1)
     return replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
+
+
+def warm_up(holder: AnalyticsHolder, engine: Any) -> None:
+    """Open the analytics (rebuilding a stale snapshot) and compute every monitoring
+    indicator once, so that the first visitor after start-up does not wait for either."""
+    import logging
+
+    from sotekeskus.store.monitoring import list_indicators
+
+    try:
+        holder.get()
+        for ind in list_indicators(engine):
+            indicator_progress(holder, ind)
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs the first visitor time
+        logging.getLogger(__name__).exception("warm-up failed")
