@@ -84,7 +84,7 @@ def test_summary_by_unit_and_group(db):
 
 def test_cli_json_totals_and_person_listing_is_audited(runner, db):
     result = runner.invoke(app, ["report", "waiting", "--db", db, "--on", "2025-03-20",
-                                 "-f", "json", "--persons"])
+                                 "-f", "json", "--persons", "--no-suppress"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert (body["waiting"], body["past_deadline"], body["due_within_7d"]) == (10, 1, 2)
@@ -93,8 +93,19 @@ def test_cli_json_totals_and_person_listing_is_audited(runner, db):
     assert events and events[0].target == "waiting_list" and "persons=10" in events[0].detail
 
 
+def test_summary_suppresses_small_counts_by_default(runner, db):
+    result = runner.invoke(app, ["report", "waiting", "--db", db, "--on", "2025-03-20",
+                                 "-f", "json"])
+    body = json.loads(result.stdout)
+    assert (body["waiting"], body["past_deadline"], body["due_within_7d"]) == (10, "<5", "<5")
+    nurse = next(r for r in body["summary"]
+                 if (r["unit_id"], r["professional_group"]) == ("U01", "nurse"))
+    assert nurse["waiting"] == "<5" and nurse["longest_wait_days"] == 15
+
+
 def test_summary_only_is_not_audited(runner, db):
-    result = runner.invoke(app, ["report", "waiting", "--db", db, "--on", "2025-03-20"])
+    result = runner.invoke(app, ["report", "waiting", "--db", db, "--on", "2025-03-20",
+                                 "--no-suppress"])
     assert result.exit_code == 0
     assert "past the legal deadline: 1" in result.stdout
     assert audit.events(make_engine(resolve_url(db)), action=audit.READ_PERSONS) == []

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from sotekeskus.analytics.filters import AccessFilter, FilterError
-from sotekeskus.analytics.suppression import public, suppress_rows
+from sotekeskus.analytics.suppression import SUPPRESSED, is_small, public, suppress_rows
 from sotekeskus.domain.indicators import ACCESS_FIELDS, TARGET_FIELDS
 from sotekeskus.domain.rules import RuleError
 from sotekeskus.ingest.errors import EpisodeFileError
@@ -221,6 +221,8 @@ def report_waiting(
     limit: Annotated[int, typer.Option(help="At most this many persons, nearest deadline first")
                      ] = 100,
     fmt: FormatOption = "table",
+    no_suppress: Annotated[bool, typer.Option(
+        "--no-suppress", help="Exact small counts in the summary (unit-level detail)")] = False,
 ) -> None:
     """Waiting list on a date: who waits, for how long, and how close the legal deadline is."""
     _check_format(fmt)
@@ -228,8 +230,13 @@ def report_waiting(
     flt = _access_filter(None, unit, service_area, professional_group, None)
     an = _analytics(db, None, "duckdb")
     wl = an.waiting_list(day, flt)
-    totals = {"on": day, "waiting": len(wl.rows), "past_deadline": wl.past_deadline,
-              "due_within_7d": wl.due_within_7d}
+    totals: dict[str, object] = {"on": day, "waiting": len(wl.rows),
+                                 "past_deadline": wl.past_deadline,
+                                 "due_within_7d": wl.due_within_7d}
+    summary = wl.summary
+    if not no_suppress:
+        summary = suppress_rows(summary)
+        totals = {k: (SUPPRESSED if is_small(v) else v) for k, v in totals.items()}
     person_rows: list[dict[str, object]] = []
     if persons:
         from sotekeskus.store import audit
@@ -248,21 +255,21 @@ def report_waiting(
         from sotekeskus.report_output import _plain
 
         body = {**{k: _plain(v) for k, v in totals.items()},
-                "summary": [{c: _plain(r.get(c)) for c in SUMMARY_COLUMNS} for r in wl.summary]}
+                "summary": [{c: _plain(r.get(c)) for c in SUMMARY_COLUMNS} for r in summary]}
         if persons:
             body["persons"] = [{c: _plain(r.get(c)) for c in WAITING_COLUMNS}
                                for r in person_rows]
         out.file.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt == "csv":
-        emit(person_rows if persons else wl.summary,
+        emit(person_rows if persons else summary,
              WAITING_COLUMNS if persons else SUMMARY_COLUMNS, "csv", console=out)
         return
-    emit(wl.summary, SUMMARY_COLUMNS, "table", console=out,
+    emit(summary, SUMMARY_COLUMNS, "table", console=out,
          title=f"Waiting list on {day.isoformat()} by unit and professional group")
-    out.print(f"Waiting: {totals['waiting']:,}   past the legal deadline: "
-              f"{totals['past_deadline']:,}   deadline within 7 days: "
-              f"{totals['due_within_7d']:,}", highlight=False)
+    out.print(f"Waiting: {totals['waiting']}   past the legal deadline: "
+              f"{totals['past_deadline']}   deadline within 7 days: "
+              f"{totals['due_within_7d']}", highlight=False)
     if persons:
         emit(person_rows, WAITING_COLUMNS, "table", console=out,
              title="Waiting persons, nearest deadline first")
