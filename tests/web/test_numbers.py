@@ -103,7 +103,8 @@ def test_summary_table_and_csv_equal_analytics(client_for, store_url: str) -> No
 def test_situation_equals_cli_waiting_report(client_for, store_url: str) -> None:
     path = store_url.removeprefix("sqlite:///")
     result = CliRunner().invoke(cli, ["report", "waiting", "--db", path, "--on",
-                                      TODAY.isoformat(), "--unit", "U1", "--format", "json"])
+                                      TODAY.isoformat(), "--unit", "U1", "--format", "json",
+                                      "--no-suppress"])  # a manager has unit-level detail
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     page = client_for("manager").get(f"/situation?on={TODAY.isoformat()}")
