@@ -216,3 +216,13 @@ def test_large_load_rebuilds_indexes_inside_the_transaction(monkeypatch, runner,
     assert {"ix_episodes_person_id", "ix_episodes_unit_id",
             "ix_episodes_status_urgency"} <= names
     assert count(any_db) == 50
+
+
+def test_line_numbers_count_blank_lines_and_quoted_line_breaks(tmp_path):
+    bad = GOOD.replace("E1", "E9").replace("medical", "dental")
+    quoted = GOOD.replace("E1", "E2").replace(",U1,", ',"U\n1",')
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join([HEADER, GOOD, "", quoted, bad]) + "\n", encoding="utf-8")
+    errors = errors_of(path)
+    # header 1, E1 2, blank 3, E2 on 4-5, E9 on 6
+    assert any(e.startswith("line 6, column service_area, value 'dental'") for e in errors)

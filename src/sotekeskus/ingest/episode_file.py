@@ -57,13 +57,14 @@ def read_episode_file(path: str | Path) -> EpisodeBatch:
     except OSError as exc:
         raise EpisodeFileError(str(path), [FieldError(None, None, None, str(exc))]) from exc
     digest = hashlib.sha256(data).hexdigest()
+    lines: list[int] | range
     if path.suffix.lower() in (".parquet", ".pq") or data[:4] == b"PAR1":
         raw, label = _parquet_as_strings(path, data), "row"
-        first_line = 1
+        lines = range(1, raw.num_rows + 1)
     else:
         raw, label = _csv_as_strings(str(path), data), "line"
-        first_line = 2
-    table = _validate_and_type(str(path), raw, first_line, label)
+        lines = _record_lines(data, raw.num_rows)
+    table = _validate_and_type(str(path), raw, lines, label)
     return EpisodeBatch(str(path), table, digest)
 
 
@@ -136,6 +137,27 @@ def _csv_as_strings(path: str, data: bytes) -> pa.Table:
     return table
 
 
+def _record_lines(data: bytes, records: int) -> list[int] | range:
+    """The physical line on which each data record starts (the header is line 1).
+
+    Usually record i is on line i + 2; blank lines (which are skipped) and line breaks inside
+    quoted fields break that, and then the lines are counted with the csv module."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if physical == records + 1:
+        return range(2, records + 2)
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    next(reader, None)
+    starts: list[int] = []
+    previous_end = reader.line_num
+    for record in reader:
+        if record:
+            starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts if len(starts) == records else range(2, records + 2)
+
+
 def _parquet_as_strings(path: Path, data: bytes) -> pa.Table:
     try:
         table = pq.read_table(io.BytesIO(data))
@@ -160,13 +182,14 @@ def _parquet_as_strings(path: Path, data: bytes) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def _validate_and_type(path: str, raw: pa.Table, first_line: int, label: str) -> pa.Table:
+def _validate_and_type(path: str, raw: pa.Table, lines: list[int] | range,
+                       label: str) -> pa.Table:
     """Vectorised checks in DuckDB; returns the typed table or raises with every violation."""
     n = raw.num_rows
     for name in EPISODE_COLUMNS:  # optional columns may be left out of the file
         if name not in raw.column_names:
             raw = raw.append_column(name, pa.array([""] * n, pa.string()))
-    raw = raw.append_column("__line", pa.array(range(first_line, first_line + n), pa.int64()))
+    raw = raw.append_column("__line", pa.array(lines, pa.int64()))
     con = duckdb.connect()
     con.execute(f"SET TimeZone='{LOCAL_TZ}'")
     con.register("raw", raw)
