@@ -198,3 +198,13 @@ def test_snapshot_is_reused_by_a_new_process(sqlite_db, runner):
         subprocess.run([sys.executable, "-c", code], check=True,
                        env={**__import__("os").environ, "PYTHONHASHSEED": seed})
     assert path.stat().st_mtime_ns == before
+
+
+def test_summary_over_social_only_has_null_legal_breaches(hand_db):
+    an = Analytics.open(hand_db)
+    social = an.access_summary(AccessFilter(service_areas=("social",)))
+    assert [(r["month"], r["visits"], r["legal_breaches"]) for r in social] == [
+        ("2025-03", 1, None)]
+    both = an.access_summary(AccessFilter(service_areas=("social", "oral"),
+                                          month_from="2025-03", month_to="2025-03"))
+    assert both[0]["legal_breaches"] == 1  # O1; social adds no breach but oral has rules

@@ -70,17 +70,21 @@ def access_counts(
     ).order_by(group)
 
 
-def finish_rows(records: list[dict[str, Any]], book: RuleBook) -> list[dict[str, Any]]:
-    """Counts → published report rows (exact, unsuppressed)."""
+def finish_rows(records: list[dict[str, Any]], book: RuleBook,
+                areas: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Counts → published report rows (exact, unsuppressed).
+
+    ``areas``: the service areas a row without a ``service_area`` key covers (a summary over
+    a filter); with none of them under a rule, ``legal_breaches`` is null as for ``social``."""
     legal_areas = {a for a in ServiceArea if book.has_rules_for(a)}
     target_areas = {a for a in ServiceArea
                     if book.has_rules_for(a, RuleKind.TARGET, Leg.ASSESSMENT_TO_VISIT)}
     out = []
     for r in records:
         visits = int(r["visits"])
-        area = r.get("service_area")
-        has_legal = area is None or area in legal_areas
-        has_target = area is None or area in target_areas
+        covered = {r["service_area"]} if "service_area" in r else set(areas or ServiceArea)
+        has_legal = bool(covered & legal_areas)
+        has_target = bool(covered & target_areas)
         median = r["median_wait_days"]
         row: dict[str, Any] = {"month": r["month"]}
         for key in ("service_area", "professional_group", "unit_id"):

@@ -164,7 +164,7 @@ class Analytics:
         """The access indicators per period over everything the filter selects."""
         records = self._run(lambda e: access.access_counts(
             e, self.rulebook, flt, period=by, keys=()))
-        return access.finish_rows(records, self.rulebook)
+        return access.finish_rows(records, self.rulebook, flt.service_areas if flt else None)
 
     def waiting_list(self, on: date, flt: AccessFilter | None = None) -> WaitingList:
         rows = self._run(lambda e: waiting_list.waiting_rows(e, self.rulebook, on, flt))
