@@ -21,7 +21,7 @@ from sotekeskus.analytics.suppression import SUPPRESSED, is_small, public, suppr
 from sotekeskus.domain.indicators import ACCESS_FIELDS, TARGET_FIELDS
 from sotekeskus.domain.rules import RuleError
 from sotekeskus.ingest.errors import EpisodeFileError
-from sotekeskus.report_output import FORMATS, emit
+from sotekeskus.report_output import FORMATS, emit, plain
 
 app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
                   no_args_is_help=True, add_completion=False)
@@ -252,12 +252,10 @@ def report_waiting(
     if fmt == "json":
         import json
 
-        from sotekeskus.report_output import _plain
-
-        body = {**{k: _plain(v) for k, v in totals.items()},
-                "summary": [{c: _plain(r.get(c)) for c in SUMMARY_COLUMNS} for r in summary]}
+        body = {**{k: plain(v) for k, v in totals.items()},
+                "summary": [{c: plain(r.get(c)) for c in SUMMARY_COLUMNS} for r in summary]}
         if persons:
-            body["persons"] = [{c: _plain(r.get(c)) for c in WAITING_COLUMNS}
+            body["persons"] = [{c: plain(r.get(c)) for c in WAITING_COLUMNS}
                                for r in person_rows]
         out.file.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return

@@ -24,7 +24,7 @@ class OutputFormatError(ValueError):
 FORMATS = ("table", "csv", "json")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
@@ -35,7 +35,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(_plain(value))
+    return str(plain(value))
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -48,8 +48,8 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def to_json(rows: Sequence[dict[str, Any]], columns: Sequence[str], **extra: Any) -> str:
-    body = {**{k: _plain(v) for k, v in extra.items()},
-            "rows": [{c: _plain(r.get(c)) for c in columns} for r in rows]}
+    body = {**{k: plain(v) for k, v in extra.items()},
+            "rows": [{c: plain(r.get(c)) for c in columns} for r in rows]}
     return json.dumps(body, ensure_ascii=False, indent=2)
 
 

@@ -30,8 +30,6 @@ from sotekeskus.domain.indicators import pct
 from sotekeskus.domain.rules import Leg, RuleBook, RuleKind
 from sotekeskus.domain.vocabulary import ServiceArea
 
-GROUP_KEYS = ("month", "service_area", "professional_group")
-
 
 def access_counts(
     episodes: ir.Table,

@@ -148,11 +148,6 @@ class Analytics:
             result: Rows = expr.to_pyarrow().to_pylist()
             return result
 
-    def sql(self, build: Callable[[ir.Table], ir.Table]) -> str:
-        """The SQL an expression compiles to on this engine (for docs and debugging)."""
-        return str(ibis.to_sql(build(self._con.table("episodes")),
-                               dialect=self._con.name))
-
     # ---- indicators ---------------------------------------------------------------------
     def access_report(self, flt: AccessFilter | None = None, *, by_unit: bool = False) -> Rows:
         """One row per month × service area × professional group (× unit); exact numbers."""
