@@ -1,0 +1,82 @@
+"""One typed settings object for the whole process.
+
+Every setting has one name, one type and one environment variable; nothing else in the
+package reads ``os.environ``. The composition roots (the CLI, ``create_app``) build a
+:class:`Settings` once with :func:`load_settings` and pass it on; command-line options
+override the environment through ``load_settings(db=…)``.
+
+- ``db_url``: ``SOTEKESKUS_DB``, a path or SQLAlchemy URL (default ``sotekeskus.db``);
+- ``rules_dirs``: ``SOTEKESKUS_RULES_DIR``, ``:``-separated folders of YAML rule files;
+- ``analytics_dir``: ``SOTEKESKUS_ANALYTICS_DIR``, snapshots of non-SQLite stores
+  (default ``~/.cache/sotekeskus``);
+- ``secret_key``: ``SOTEKESKUS_SECRET_KEY`` (default: one kept in the store's meta table);
+- ``trusted_proxies``: ``SOTEKESKUS_TRUSTED_PROXIES``, comma-separated addresses whose
+  ``X-Forwarded-*`` headers are believed (default none);
+- ``production``: ``SOTEKESKUS_PRODUCTION`` (``1``/``true``): refuses test-only features;
+- ``spark_master``: ``SOTEKESKUS_SPARK_MASTER`` (default ``local[*]``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+DEFAULT_DB = "sotekeskus.db"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def resolve_db_url(value: str) -> str:
+    """A SQLAlchemy URL from a path or URL (``postgresql://`` is driven by psycopg 3)."""
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    url = make_url(value)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings; build with :func:`load_settings`."""
+
+    db_url: str
+    rules_dirs: tuple[Path, ...] = ()
+    analytics_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "sotekeskus")
+    secret_key: str | None = None
+    trusted_proxies: frozenset[str] = frozenset()
+    production: bool = False
+    spark_master: str = "local[*]"
+
+    def with_db(self, db: str | None) -> Settings:
+        """The same settings with another store (``--db``), if one is given."""
+        return self if not db else replace(self, db_url=resolve_db_url(db))
+
+
+def load_settings(db: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment (``env``, default ``os.environ``), ``db`` overriding."""
+    source = os.environ if env is None else env
+    rules = tuple(Path(p) for p in source.get("SOTEKESKUS_RULES_DIR", "").split(os.pathsep)
+                  if p.strip())
+    analytics = source.get("SOTEKESKUS_ANALYTICS_DIR")
+    proxies = frozenset(p.strip() for p in source.get("SOTEKESKUS_TRUSTED_PROXIES", "").split(",")
+                        if p.strip())
+    production = source.get("SOTEKESKUS_PRODUCTION", "").strip().lower()
+    if production and production not in _TRUE | {"0", "false", "no", "off"}:
+        raise SettingsError(f"SOTEKESKUS_PRODUCTION={production!r}: use 1/true or 0/false")
+    return Settings(
+        db_url=resolve_db_url(db or source.get("SOTEKESKUS_DB") or DEFAULT_DB),
+        rules_dirs=rules,
+        analytics_dir=Path(analytics) if analytics else Path.home() / ".cache" / "sotekeskus",
+        secret_key=source.get("SOTEKESKUS_SECRET_KEY") or None,
+        trusted_proxies=proxies,
+        production=production in _TRUE,
+        spark_master=source.get("SOTEKESKUS_SPARK_MASTER") or "local[*]",
+    )
