@@ -25,6 +25,7 @@ import ibis
 from sqlalchemy.engine import make_url
 
 from sotekeskus.analytics.derived import derive
+from sotekeskus.config import load_settings
 from sotekeskus.domain.rules import RuleBook
 from sotekeskus.store.database import sqlite_path
 
@@ -67,8 +68,7 @@ def snapshot_path(store_url: str) -> Path:
     path = sqlite_path(store_url)
     if path is not None:
         return path.with_name(path.name + ".analytics.duckdb")
-    base = Path(os.environ.get("SOTEKESKUS_ANALYTICS_DIR",
-                               Path.home() / ".cache" / "sotekeskus"))
+    base = load_settings().analytics_dir
     key = hashlib.sha256(store_url.encode()).hexdigest()[:16]
     return base / f"{key}.analytics.duckdb"
 

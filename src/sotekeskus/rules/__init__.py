@@ -6,13 +6,13 @@ by ``SOTEKESKUS_RULES_DIR`` (or passes ``extra_dirs``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from sotekeskus.config import load_settings
 from sotekeskus.domain.rules import RuleBook, RuleError
 
 RULES_DIR = Path(__file__).parent
@@ -46,9 +46,7 @@ def load_file(path: Path) -> RuleBook:
 def load_rulebook(extra_dirs: Iterable[Path] = ()) -> RuleBook:
     """The built-in rules plus every YAML file in ``extra_dirs`` and ``SOTEKESKUS_RULES_DIR``."""
     dirs = [RULES_DIR, *extra_dirs]
-    env_dir = os.environ.get("SOTEKESKUS_RULES_DIR")
-    if env_dir:
-        dirs.append(Path(env_dir))
+    dirs.extend(load_settings().rules_dirs)
     book = RuleBook()
     for directory in dirs:
         for path in sorted(Path(directory).glob("*.yaml")):

@@ -7,13 +7,12 @@ The database is named by ``--db`` (a path to a SQLite file, or a SQLAlchemy URL)
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-DEFAULT_DB = "sotekeskus.db"
+from sotekeskus.config import load_settings
 
 
 class StoreError(RuntimeError):
@@ -22,13 +21,7 @@ class StoreError(RuntimeError):
 
 def resolve_url(db: str | None = None) -> str:
     """A SQLAlchemy URL from ``--db`` (path or URL), ``SOTEKESKUS_DB`` or the default file."""
-    value = db or os.environ.get("SOTEKESKUS_DB") or DEFAULT_DB
-    if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
-    url = make_url(value)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url.render_as_string(hide_password=False)
+    return load_settings(db).db_url
 
 
 def is_sqlite(url: str) -> bool:

@@ -7,7 +7,6 @@ schema, keeps one analytics engine per process and serves the pages under
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from sotekeskus.analytics.filters import FilterError
+from sotekeskus.config import load_settings
 from sotekeskus.store import audit
 from sotekeskus.store.database import make_engine
 from sotekeskus.store.migrate import upgrade
@@ -43,7 +43,7 @@ def _secret_key(engine: Engine, given: str | None) -> str:
     """``secret_key``, else ``SOTEKESKUS_SECRET_KEY``, else one kept in the store's meta."""
     if given:
         return given
-    env = os.environ.get("SOTEKESKUS_SECRET_KEY")
+    env = load_settings().secret_key
     if env:
         return env
     with Session(engine) as session, session.begin():
