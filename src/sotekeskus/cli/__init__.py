@@ -1,0 +1,41 @@
+"""Command-line interface: ``sotekeskus import|report|rules|synth|serve|demo``.
+
+One module per command group; this module only builds the Typer ``app`` and registers them.
+The commands are thin: they parse options, call the ingest / analytics / synth layers and
+render rows through :mod:`sotekeskus.report_output`. Exit codes: 0 success, 1 invalid input
+(file, option value, store), 2 usage error. Command modules import their heavy
+dependencies inside the command functions, so ``sotekeskus --help`` and a report start fast.
+
+To register a new command group: write ``cli/<group>.py`` defining
+``app = typer.Typer(help=..., no_args_is_help=True)`` with its commands, then add one line
+below: ``app.add_typer(<group>.app, name="<group>")`` (and import the module).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sotekeskus.cli import demo, imports, report, rules, serve, synth
+
+app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
+                  no_args_is_help=True, add_completion=False)
+
+# ---- command groups (one line each) -------------------------------------------------------
+app.add_typer(imports.app, name="import")
+app.add_typer(report.app, name="report")
+app.add_typer(rules.app, name="rules")
+
+# ---- single commands ----------------------------------------------------------------------
+app.command("synth")(synth.synth)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,83 @@
+"""``sotekeskus import episodes|units``: load data files into the store (all-or-nothing)."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sotekeskus.cli.common import DbOption, err, fail, out, progress
+
+app = typer.Typer(help="Import data files into the store.", no_args_is_help=True)
+
+
+@app.command("episodes")
+def import_episodes(
+    file: Annotated[Path, typer.Argument(help="Episode file, CSV (UTF-8) or Parquet")],
+    db: DbOption = None,
+) -> None:
+    """Import an episode file: all-or-nothing, re-importing an episode_id updates it."""
+    from sotekeskus.ingest.episode_file import read_episode_file
+    from sotekeskus.ingest.errors import EpisodeFileError
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.episodes import upsert_episodes
+    from sotekeskus.store.migrate import upgrade
+
+    if not file.exists():
+        raise fail(f"{file}: no such file")
+    started = datetime.now()
+    with progress() as bar:
+        task = bar.add_task(f"Validating {file.name}", total=None)
+        try:
+            batch = read_episode_file(file)
+        except EpisodeFileError as exc:
+            bar.stop()
+            err.print(exc.render(), highlight=False, markup=False)
+            raise typer.Exit(1) from None
+        engine = make_engine(resolve_url(db))
+        upgrade(engine)
+        bar.update(task, description=f"Writing {batch.table.num_rows:,} episodes",
+                   total=batch.table.num_rows, completed=0)
+        result = upsert_episodes(
+            engine, batch.table, file_name=str(file), sha256=batch.sha256,
+            imported_by=f"cli:{getpass.getuser()}",
+            progress=lambda done, total: bar.update(task, completed=done))
+    seconds = (datetime.now() - started).total_seconds()
+    out.print(f"Imported {result.rows:,} episodes from {file} "
+              f"({result.inserted:,} new, {result.updated:,} updated) in {seconds:.1f} s.",
+              highlight=False)
+
+
+@app.command("units")
+def import_units(
+    file: Annotated[Path, typer.Argument(help="CSV with unit_id, name, municipality")],
+    db: DbOption = None,
+) -> None:
+    """Import unit names and municipalities (upsert by unit_id)."""
+    import csv
+
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+    from sotekeskus.store.units import upsert_units
+
+    if not file.exists():
+        raise fail(f"{file}: no such file")
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "unit_id" not in reader.fieldnames:
+                raise fail(f"{file}: line 1: a column unit_id is required")
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise fail(f"{file}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for number, row in enumerate(rows, start=2):
+        if not (row.get("unit_id") or "").strip():
+            raise fail(f"{file}: line {number}, column unit_id: a value is required")
+    engine = make_engine(resolve_url(db))
+    upgrade(engine)
+    written = upsert_units(engine, [{k: (v or "").strip() for k, v in r.items() if k}
+                                    for r in rows])
+    out.print(f"Imported {written} units from {file}.", highlight=False)
