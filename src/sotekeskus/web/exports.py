@@ -1,4 +1,9 @@
-"""HTTP responses for downloads: tables as CSV / Excel, charts as PNG / SVG."""
+"""HTTP responses for downloads: tables as CSV / Excel, charts as PNG / SVG.
+
+Tables are written through :mod:`sotekeskus.spreadsheet`, so no downloaded cell can be a
+formula (CSV: text starting with ``= + - @`` tab CR LF gets a leading ``'``; numbers stay
+numbers; Excel: strings are string cells, characters Excel cannot store are replaced).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,27 @@ from collections.abc import Sequence
 
 from fastapi.responses import Response
 
-from sotekeskus.web.tables import Table, to_csv, to_xlsx
+from sotekeskus.spreadsheet import Sheet, write_csv, write_xlsx
+from sotekeskus.web.tables import Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def table_csv(table: Table) -> str:
+    """The table as CSV text: header of column keys, raw values, formula-safe cells."""
+    return write_csv(table.header(), table.raw_rows())
+
+
+def tables_xlsx(tables: Sequence[Table]) -> bytes:
+    """An Excel workbook, one sheet per table, header of column keys, formula-safe cells."""
+    return write_xlsx([
+        Sheet(t.name, t.header(), t.raw_rows(), [max(12, len(c.key) + 2) for c in t.columns])
+        for t in tables
+    ])
 
 
 def table_response(tables: Sequence[Table], name: str, fmt: str, stem: str = "") -> Response:
@@ -22,9 +41,9 @@ def table_response(tables: Sequence[Table], name: str, fmt: str, stem: str = "")
         return Response("unknown export", status_code=404, media_type="text/plain")
     filename = f"{stem or table.name}.{fmt}"
     if fmt == "csv":
-        return Response(to_csv(table), media_type="text/csv; charset=utf-8",
+        return Response(table_csv(table), media_type="text/csv; charset=utf-8",
                         headers=attachment(filename))
-    return Response(to_xlsx([table]), media_type=XLSX, headers=attachment(filename))
+    return Response(tables_xlsx([table]), media_type=XLSX, headers=attachment(filename))
 
 
 def chart_response(spec: dict, fmt: str, filename: str, download: bool) -> Response:
