@@ -8,6 +8,8 @@ import pytest
 
 from sotekeskus.analytics.engine import Analytics
 from sotekeskus.analytics.filters import AccessFilter
+from sotekeskus.analytics.monitoring import indicator_value
+from sotekeskus.analytics.service import AnalyticsHolder
 from sotekeskus.store.database import make_engine
 from sotekeskus.store.monitoring import (
     MonitoringError,
@@ -19,7 +21,6 @@ from sotekeskus.store.monitoring import (
     seed_region_indicators,
     set_value,
 )
-from sotekeskus.web.services import AnalyticsHolder, indicator_value
 from tests.web.conftest import csrf_from
 
 

@@ -1,8 +1,17 @@
-"""The web app: FastAPI, server-rendered Jinja2 pages, htmx for partial refreshes.
+"""The composition root of the staff web app: FastAPI, Jinja2 pages, htmx partials.
 
-``create_app(db_url)`` is what ``sotekeskus serve`` runs. It brings the store to the newest
-schema, keeps one analytics engine per process and serves the pages under
-``sotekeskus.web.routes``.
+``create_app(db_url)`` is what ``sotekeskus serve`` runs. It is the one place that opens the
+store (one database engine per process), runs the migrations (once, here), keeps one
+analytics service per process and mounts the audience routers. Each audience is a package
+whose router carries its own prefix and guard and never imports this module:
+
+* ``web.account``: sign-in, sign-out, language (public);
+* ``web.manage``: situation picture, care-guarantee dashboard, monitoring (signed-in staff
+  who may see management figures);
+* ``web.admin``: users, the indicator registry, the audit log (administrators).
+
+The shared shell (``render``, ``deps``, ``errors``, ``i18n``, ``tables``, ``charts``,
+``labels``, ``exports``, ``security``) imports no audience.
 """
 
 from __future__ import annotations
@@ -10,32 +19,30 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from sotekeskus.analytics.filters import FilterError
+from sotekeskus.analytics.service import AnalyticsHolder
 from sotekeskus.config import load_settings
 from sotekeskus.store import audit
 from sotekeskus.store.database import make_engine
 from sotekeskus.store.migrate import upgrade
 from sotekeskus.store.models import Meta
-from sotekeskus.web import i18n
-from sotekeskus.web import labels as L
-from sotekeskus.web.deps import NotAuthenticated, current_account_or_none, language_for
-from sotekeskus.web.security import SECURITY_HEADERS, CsrfError, LoginThrottle, csrf_token
-from sotekeskus.web.services import AnalyticsHolder, Forbidden
+from sotekeskus.web import account as account_pages
+from sotekeskus.web import admin, i18n, manage
+from sotekeskus.web.deps import current_account_or_none
+from sotekeskus.web.errors import Forbidden, NotAuthenticated
+from sotekeskus.web.render import WEB_DIR, full_path, make_templates, render
+from sotekeskus.web.security import SECURITY_HEADERS, CsrfError, LoginThrottle
 
-WEB_DIR = Path(__file__).parent
 SESSION_COOKIE = "sotekeskus_session"
-LANG_COOKIE = "sotekeskus_lang"
 SESSION_MAX_AGE = 8 * 3600
 
 
@@ -52,50 +59,6 @@ def _secret_key(engine: Engine, given: str | None) -> str:
             row = Meta(key="web_secret_key", value=secrets.token_urlsafe(48))
             session.add(row)
         return row.value
-
-
-def make_templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(WEB_DIR / "templates")),
-        autoescape=select_autoescape(["html", "xml"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext_, i18n.ngettext_, newstyle=True
-    )
-    env.filters.update(
-        int=i18n.fmt_int, num=i18n.fmt_num, pct=i18n.fmt_pct, date=i18n.fmt_date,
-        month=i18n.fmt_month, period=i18n.fmt_period,
-    )
-    env.globals.update(L=L, LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
-                       label=L.label)
-    return env
-
-
-def render(request: Request, template: str, status_code: int = 200,
-           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
-    """Render a page in the request's language with the layout's context."""
-    app = request.app
-    account = context.pop("account", None) or current_account_or_none(request)
-    lang = language_for(request, account)
-    token = i18n.current_language.set(lang)
-    try:
-        html = app.state.templates.get_template(template).render(
-            request=request, account=account, lang=lang, csrf=csrf_token(request),
-            path=request.url.path, full_path=_full_path(request), **context,
-        )
-    finally:
-        i18n.current_language.reset(token)
-    response = HTMLResponse(html, status_code=status_code, headers=headers)
-    response.headers["Content-Language"] = lang
-    return response
-
-
-def _full_path(request: Request) -> str:
-    q = request.url.query
-    return request.url.path + (f"?{q}" if q else "")
 
 
 def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bool = True,
@@ -115,7 +78,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
         if warm_up:
             import threading
 
-            from sotekeskus.web.services import warm_up as warm
+            from sotekeskus.analytics.monitoring import warm_up as warm
 
             threading.Thread(target=warm, args=(app.state.analytics, engine), daemon=True,
                              name="sotekeskus-warm-up").start()
@@ -153,7 +116,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
 
     @app.exception_handler(NotAuthenticated)
     async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
-        target = "/login?next=" + _quote_next(_full_path(request))
+        target = "/login?next=" + _quote_next(full_path(request))
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
@@ -162,7 +125,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         account = current_account_or_none(request)
         audit.record(engine, account.username if account else "-", audit.DENIED,
-                     _full_path(request)[:500], str(exc))
+                     full_path(request)[:500], str(exc))
         return render(request, "error.html", status_code=403, account=account,
                       title=i18n.N_("Access denied"),
                       message=i18n.N_("You do not have access to this information."))
@@ -185,17 +148,8 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
                       title=i18n.N_("Page not found"),
                       message=i18n.N_("There is no page at this address."))
 
-    from sotekeskus.web.routes import (
-        manage_access,
-        manage_admin,
-        manage_auth,
-        manage_monitoring,
-        manage_situation,
-    )
-
-    for module in (manage_auth, manage_situation, manage_access, manage_monitoring,
-                   manage_admin):
-        app.include_router(module.router)
+    for router in (account_pages.router, manage.router, admin.router):
+        app.include_router(router)
 
     return app
 

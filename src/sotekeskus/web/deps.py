@@ -1,21 +1,21 @@
-"""Request dependencies: the signed-in account, its language, role checks, CSRF."""
+"""Request dependencies of the shared shell: the signed-in account, its language, guards,
+CSRF, and the one authorisation question (:func:`authorise`, over
+:func:`sotekeskus.domain.access_policy.may`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
 
+from sotekeskus.domain.access_policy import Action, Actor, Resource, Role, Scope, may
 from sotekeskus.store.users import Account, get_account
 from sotekeskus.web import i18n
+from sotekeskus.web.errors import Forbidden, NotAuthenticated
 from sotekeskus.web.security import check_csrf
-from sotekeskus.web.services import Forbidden
 
 LANG_COOKIE = "sotekeskus_lang"
-
-
-class NotAuthenticated(Exception):
-    """No (valid) session: the app redirects to the sign-in page."""
 
 
 def current_account_or_none(request: Request) -> Account | None:
@@ -32,6 +32,19 @@ def current_account_or_none(request: Request) -> Account | None:
     return account
 
 
+def actor_of(account: Account) -> Actor:
+    """The access policy's view of a staff account."""
+    return Actor(account.username, Role(account.role), frozenset(account.units))
+
+
+def authorise(account: Account, action: Action, unit_ids: Iterable[str] | None = None) -> Scope:
+    """Ask the access policy; :class:`Forbidden` (audited by the app) when refused."""
+    scope = may(actor_of(account), action, Resource.units(unit_ids))
+    if not scope.allowed:
+        raise Forbidden(scope.reason)
+    return scope
+
+
 def require_account(request: Request) -> Account:
     account = current_account_or_none(request)
     if account is None:
@@ -39,10 +52,17 @@ def require_account(request: Request) -> Account:
     return account
 
 
-def require_admin(request: Request) -> Account:
+def require_management(request: Request) -> Account:
+    """Guard of the management audience: signed in and allowed to see management figures."""
     account = require_account(request)
-    if not account.is_admin:
-        raise Forbidden("administrator only")
+    authorise(account, Action.VIEW_AGGREGATES)
+    return account
+
+
+def require_admin(request: Request) -> Account:
+    """Guard of the administration audience."""
+    account = require_account(request)
+    authorise(account, Action.ADMINISTER_USERS)
     return account
 
 
@@ -63,4 +83,5 @@ def language_for(request: Request, account: Account | None) -> str:
 
 
 CurrentAccount = Annotated[Account, Depends(require_account)]
+ManagementAccount = Annotated[Account, Depends(require_management)]
 AdminAccount = Annotated[Account, Depends(require_admin)]

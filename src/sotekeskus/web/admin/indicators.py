@@ -1,4 +1,4 @@
-"""Monitoring indicators (seurantamittarit) against their targets; admin registry."""
+"""The monitoring-indicator registry: administrators define indicators and enter values."""
 
 from __future__ import annotations
 
@@ -20,82 +20,12 @@ from sotekeskus.store.monitoring import (
     set_value,
 )
 from sotekeskus.store.users import Account
-from sotekeskus.web import charts, i18n
-from sotekeskus.web.app import render
-from sotekeskus.web.deps import AdminAccount, CurrentAccount, language_for, require_csrf
-from sotekeskus.web.exports import chart_response, table_response
-from sotekeskus.web.i18n import N_, gettext_
-from sotekeskus.web.services import Forbidden, IndicatorProgress, indicator_progress
-from sotekeskus.web.tables import Column, Table
+from sotekeskus.web.deps import AdminAccount, require_csrf
+from sotekeskus.web.render import render
 
 router = APIRouter()
 
-
-def _require_region_view(account: Account) -> None:
-    if not account.all_units:
-        raise Forbidden("region-level monitoring is not available to unit managers")
-
-
-def _progress(request: Request) -> list[IndicatorProgress]:
-    holder = request.app.state.analytics
-    return [indicator_progress(holder, ind) for ind in list_indicators(request.app.state.engine)]
-
-
-def _export_table(progress: list[IndicatorProgress], lang: str) -> Table:
-    rows = []
-    for p in progress:
-        for period in p.periods:
-            rows.append({"indicator": p.indicator.code, "name": p.indicator.name(lang),
-                         "unit_of_measure": p.indicator.unit_of_measure, "period": period,
-                         "value": p.values.get(period),
-                         "target": p.indicator.targets.get(period)})
-    return Table("monitoring", N_("Monitoring indicators"),
-                 [Column("indicator"), Column("name", label=N_("Name")),
-                  Column("unit_of_measure", label=N_("Unit of measure")),
-                  Column("period", "period"), Column("value", "num"),
-                  Column("target", "num")], rows)
-
-
-@router.get("/monitoring")
-def monitoring(request: Request, account: CurrentAccount) -> Response:
-    _require_region_view(account)
-    return render(request, "monitoring.html", account=account, progress=_progress(request))
-
-
-@router.get("/monitoring/export/{name}.{fmt}")
-def monitoring_export(name: str, fmt: str, request: Request,
-                      account: CurrentAccount) -> Response:
-    _require_region_view(account)
-    table = _export_table(_progress(request), language_for(request, account))
-    return table_response([table], name, fmt)
-
-
-@router.get("/monitoring/chart/{indicator_id}.{fmt}")
-def monitoring_chart(indicator_id: int, fmt: str, request: Request,
-                     account: CurrentAccount) -> Response:
-    _require_region_view(account)
-    ind = get_indicator(request.app.state.engine, indicator_id)
-    if ind is None:
-        return Response("unknown indicator", status_code=404, media_type="text/plain")
-    lang = language_for(request, account)
-    token = i18n.current_language.set(lang)
-    try:
-        p = indicator_progress(request.app.state.analytics, ind)
-        rows = [{"month": period, "value": p.values.get(period),
-                 "target": ind.targets.get(period)} for period in p.periods]
-        spec = charts.line_chart(
-            rows, [("value", N_("Value")), ("target", N_("Target"))], title=ind.name(lang),
-            y_title=gettext_(ind.unit_of_measure) if ind.unit_of_measure != "%" else "%",
-            percent=ind.unit_of_measure == "%", x_title=gettext_(N_("Period")))
-    finally:
-        i18n.current_language.reset(token)
-    return chart_response(spec, fmt, f"indicator_{ind.code}",
-                          download=request.query_params.get("download") == "1")
-
-
-# ------------------------------------------------------------------ admin: the registry
-
-@router.get("/admin/indicators")
+@router.get("/indicators")
 def registry(request: Request, account: AdminAccount) -> Response:
     return render(request, "admin_indicators.html", account=account,
                   indicators=list_indicators(request.app.state.engine))
@@ -108,12 +38,12 @@ def _form_page(request: Request, account: Account, ind: object, error: str | Non
                   computations=list(COMPUTATIONS), period_kinds=PERIOD_KINDS)
 
 
-@router.get("/admin/indicators/new")
+@router.get("/indicators/new")
 def new_indicator(request: Request, account: AdminAccount) -> Response:
     return _form_page(request, account, None)
 
 
-@router.get("/admin/indicators/{indicator_id}")
+@router.get("/indicators/{indicator_id}")
 def edit_indicator(indicator_id: int, request: Request,
                    account: AdminAccount) -> Response:
     ind = get_indicator(request.app.state.engine, indicator_id)
@@ -132,7 +62,7 @@ def _float(text: str, field: str) -> float | None:
         raise MonitoringError(f"{field}: {text!r} is not a number") from exc
 
 
-@router.post("/admin/indicators/save", dependencies=[Depends(require_csrf)])
+@router.post("/indicators/save", dependencies=[Depends(require_csrf)])
 def save(
     request: Request,
     account: AdminAccount,
@@ -173,7 +103,7 @@ def save(
     return RedirectResponse(f"/admin/indicators/{saved.id}", status_code=303)
 
 
-@router.post("/admin/indicators/{indicator_id}/value", dependencies=[Depends(require_csrf)])
+@router.post("/indicators/{indicator_id}/value", dependencies=[Depends(require_csrf)])
 def enter_value(
     indicator_id: int,
     request: Request,
@@ -194,7 +124,7 @@ def enter_value(
     return RedirectResponse(f"/admin/indicators/{indicator_id}", status_code=303)
 
 
-@router.post("/admin/indicators/{indicator_id}/delete", dependencies=[Depends(require_csrf)])
+@router.post("/indicators/{indicator_id}/delete", dependencies=[Depends(require_csrf)])
 def remove(indicator_id: int, request: Request,
            account: AdminAccount) -> Response:
     engine = request.app.state.engine

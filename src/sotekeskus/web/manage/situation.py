@@ -10,17 +10,11 @@ from fastapi.responses import Response
 from sotekeskus.analytics.filters import FilterError
 from sotekeskus.store import audit
 from sotekeskus.store.users import Account
-from sotekeskus.web.app import render
-from sotekeskus.web.deps import CurrentAccount
+from sotekeskus.web.deps import ManagementAccount
 from sotekeskus.web.exports import table_response
-from sotekeskus.web.services import (
-    Forbidden,
-    default_situation_day,
-    parse_filter,
-    situation_view,
-    visible_units,
-    waiting_list_table,
-)
+from sotekeskus.web.manage.filters import default_situation_day, parse_filter
+from sotekeskus.web.manage.views import situation_view, visible_units, waiting_list_table
+from sotekeskus.web.render import render
 
 router = APIRouter()
 
@@ -45,19 +39,19 @@ def _context(request: Request, account: Account) -> dict:
 
 
 @router.get("/situation")
-def situation(request: Request, account: CurrentAccount) -> Response:
+def situation(request: Request, account: ManagementAccount) -> Response:
     return render(request, "situation.html", account=account, **_context(request, account))
 
 
 @router.get("/situation/panel")
 def situation_panel(request: Request,
-                    account: CurrentAccount) -> Response:
+                    account: ManagementAccount) -> Response:
     return render(request, "_situation_panel.html", account=account,
                   **_context(request, account))
 
 
 @router.get("/situation/waiting-list")
-def waiting_list(request: Request, account: CurrentAccount) -> Response:
+def waiting_list(request: Request, account: ManagementAccount) -> Response:
     holder = request.app.state.analytics
     flt = parse_filter(request.query_params)
     on = _day(request)
@@ -73,13 +67,11 @@ def waiting_list(request: Request, account: CurrentAccount) -> Response:
 
 @router.get("/situation/export/{name}.{fmt}")
 def export(name: str, fmt: str, request: Request,
-           account: CurrentAccount) -> Response:
+           account: ManagementAccount) -> Response:
     holder = request.app.state.analytics
     flt = parse_filter(request.query_params)
     on = _day(request)
     if name == "waiting_list":
-        if not account.person_level:
-            raise Forbidden("person-level data is not available to this role")
         table = waiting_list_table(holder, account, on, flt)
         audit.record(request.app.state.engine, account.username, audit.EXPORT_PERSONS,
                      f"waiting_list.{fmt}",

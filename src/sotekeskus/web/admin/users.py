@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from sotekeskus.store import audit
 from sotekeskus.store.users import ROLES, Account, UserError, create_user, list_accounts
-from sotekeskus.web.app import render
 from sotekeskus.web.deps import AdminAccount, require_csrf
-from sotekeskus.web.services import visible_units
+from sotekeskus.web.manage.views import visible_units
+from sotekeskus.web.render import render
 
 router = APIRouter()
 
@@ -23,12 +23,12 @@ def _users_page(request: Request, account: Account, error: str | None = None,
                   units=visible_units(request.app.state.analytics, account))
 
 
-@router.get("/admin/users")
+@router.get("/users")
 def users(request: Request, account: AdminAccount) -> Response:
     return _users_page(request, account)
 
 
-@router.post("/admin/users", dependencies=[Depends(require_csrf)])
+@router.post("/users", dependencies=[Depends(require_csrf)])
 def add_user(
     request: Request,
     account: AdminAccount,
@@ -51,7 +51,7 @@ def add_user(
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.get("/admin/audit")
+@router.get("/audit")
 def audit_log(request: Request, account: AdminAccount) -> Response:
     return render(request, "admin_audit.html", account=account,
                   events=audit.events(request.app.state.engine, limit=300))

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from sotekeskus.store import audit
 from sotekeskus.store.users import authenticate, set_language
-from sotekeskus.web.app import LANG_COOKIE, render
-from sotekeskus.web.deps import current_account_or_none, require_csrf
+from sotekeskus.web.deps import LANG_COOKIE, current_account_or_none, require_csrf
 from sotekeskus.web.i18n import LANGUAGES, N_
+from sotekeskus.web.render import render
 
 router = APIRouter()
 

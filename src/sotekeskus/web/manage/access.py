@@ -18,23 +18,25 @@ from sotekeskus.ingest.fhir_measure_report import (
 )
 from sotekeskus.store.users import Account
 from sotekeskus.web import charts, i18n
-from sotekeskus.web.app import render
-from sotekeskus.web.deps import CurrentAccount, language_for
+from sotekeskus.web.deps import ManagementAccount, language_for
 from sotekeskus.web.exports import attachment, chart_response, table_response
 from sotekeskus.web.i18n import N_, gettext_
-from sotekeskus.web.services import (
+from sotekeskus.web.manage.filters import (
     AGE_GROUP_CODES,
     PROFESSIONAL_GROUP_CODES,
     SERVICE_AREA_CODES,
+    parse_filter,
+    with_default_months,
+)
+from sotekeskus.web.manage.views import (
     AccessView,
     access_summary_rows,
     access_view,
-    parse_filter,
     publish,
     scoped,
     visible_units,
-    with_default_months,
 )
+from sotekeskus.web.render import render
 from sotekeskus.web.tables import Column, Table
 
 router = APIRouter()
@@ -87,7 +89,7 @@ def chart_tables(view: AccessView) -> list[tuple[str, Table]]:
 
 
 @router.get("/access")
-def access(request: Request, account: CurrentAccount) -> Response:
+def access(request: Request, account: ManagementAccount) -> Response:
     holder = request.app.state.analytics
     flt = with_default_months(holder, parse_filter(request.query_params))
     view = access_view(holder, account, flt, last_month_tables=True)
@@ -116,7 +118,7 @@ def access(request: Request, account: CurrentAccount) -> Response:
 
 @router.get("/access/chart/{name}.{fmt}")
 def access_chart(name: str, fmt: str, request: Request,
-                 account: CurrentAccount) -> Response:
+                 account: ManagementAccount) -> Response:
     if name not in CHARTS:
         return Response("unknown chart", status_code=404, media_type="text/plain")
     token = i18n.current_language.set(language_for(request, account))
@@ -130,7 +132,7 @@ def access_chart(name: str, fmt: str, request: Request,
 
 @router.get("/access/export/{name}.{fmt}")
 def access_export(name: str, fmt: str, request: Request,
-                  account: CurrentAccount) -> Response:
+                  account: ManagementAccount) -> Response:
     holder = request.app.state.analytics
     view = access_view(holder, account,
                        with_default_months(holder, parse_filter(request.query_params)))
@@ -138,7 +140,7 @@ def access_export(name: str, fmt: str, request: Request,
 
 
 @router.get("/access/measure-report.json")
-def measure_report(request: Request, account: CurrentAccount,
+def measure_report(request: Request, account: ManagementAccount,
                    indicator: str = "within_7d_pct", period: str = "") -> Response:
     """FHIR R4 MeasureReport of one indicator and period, stratified by service area and
     professional group, within the account's scope and suppression."""

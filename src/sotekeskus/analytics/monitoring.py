@@ -1,0 +1,139 @@
+"""Monitoring indicators: the values of the region's registry, computed or hand-entered.
+
+A registry entry is bound to a computation (an indicator of the catalogue with a fixed
+filter) or to values entered by hand. Computed values are cached per data version of the
+store (an import invalidates them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sotekeskus.analytics.filters import AccessFilter
+from sotekeskus.analytics.service import AnalyticsHolder
+from sotekeskus.store.monitoring import Indicator, period_bounds, periods_between
+
+
+def _access_value(holder: AnalyticsHolder, flt: AccessFilter, key: str,
+                  period: str) -> float | None:
+    start, end = period_bounds(period)
+    f = replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
+    by = "quarter" if "Q" in period else "year"
+    with holder.lock:
+        rows = holder.get().access_summary(f, by=by)
+    row = next((r for r in rows if r.get("month") == period or r.get("period") == period),
+               None)
+    return None if row is None else row.get(key)
+
+
+def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> float | None:
+    """The value of an indicator for one period (computed, or entered by hand).
+
+    Computed values are cached per data version of the store (an import invalidates them).
+    """
+    comp = ind.computation
+    if comp == "manual":
+        return ind.values.get(period)
+    from sotekeskus.store.episodes import data_version
+
+    with holder.lock:
+        key = (data_version(holder.store()), comp, period)
+        if key not in holder.cache:
+            if len(holder.cache) > 2000:
+                holder.cache.clear()
+            holder.cache[key] = _compute(holder, comp, period)
+        return holder.cache[key]
+
+
+def _compute(holder: AnalyticsHolder, comp: str, period: str) -> float | None:
+    start, end = period_bounds(period)
+    medical = AccessFilter(service_areas=("medical",))
+    if comp == "remote_share":
+        by = "quarter" if "Q" in period else "year"
+        f = AccessFilter(month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
+        with holder.lock:
+            rows = holder.get().channel_share(f, by=by)
+        row = next((r for r in rows if r.get("period") == period), None)
+        return None if row is None else row.get("remote_share_pct")
+    if comp == "within_7d_share":
+        return _access_value(holder, medical, "within_7d_pct", period)
+    if comp == "within_7d_physician":
+        return _access_value(holder, replace(medical, professional_groups=("physician",)),
+                             "within_7d_pct", period)
+    if comp == "within_14d_share":
+        return _access_value(holder, medical, "within_14d_pct", period)
+    if comp == "median_wait_days":
+        return _access_value(holder, medical, "median_wait_days", period)
+    if comp == "legal_breaches":
+        return _access_value(holder, AccessFilter(), "legal_breaches", period)
+    if comp == "waiting_count":
+        if end > date.today():
+            return None
+        with holder.lock:
+            wl = holder.get().waiting_list(end, AccessFilter())
+        return float(sum(int(r.get("waiting") or 0) for r in wl.summary))
+    return None
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: Indicator
+    periods: list[str]
+    values: dict[str, float | None]
+    latest_period: str | None
+    latest_value: float | None
+    next_target_period: str | None
+    next_target: float | None
+    status: str  # "met", "on_track", "behind", "no_data"
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Per period: value and target (what the page's table and the export show)."""
+        return [{"period": p, "value": self.values.get(p),
+                 "target": self.indicator.targets.get(p)} for p in self.periods]
+
+
+def indicator_progress(holder: AnalyticsHolder, ind: Indicator,
+                       today: date | None = None) -> IndicatorProgress:
+    today = today or date.today()
+    anchors = sorted({*ind.targets, *ind.values}
+                     | ({ind.baseline_period} if ind.baseline_period else set()))
+    anchors = [p for p in anchors if (len(p) == 4) == (ind.period_kind == "year")]
+    current = (str(today.year) if ind.period_kind == "year"
+               else f"{today.year}-Q{(today.month + 2) // 3}")
+    if not anchors or (ind.computation != "manual" and current > anchors[-1]):
+        anchors = sorted({*anchors, current})
+    periods = periods_between(anchors[0], anchors[-1], ind.period_kind)
+    values: dict[str, float | None] = {}
+    for p in periods:
+        start, _ = period_bounds(p)
+        values[p] = indicator_value(holder, ind, p) if start <= today else None
+    known = [p for p in periods if values.get(p) is not None]
+    latest = known[-1] if known else None
+    latest_value = values.get(latest) if latest else None
+    upcoming = [p for p in sorted(ind.targets) if latest is None or p >= latest]
+    nxt = upcoming[0] if upcoming else (sorted(ind.targets)[-1] if ind.targets else None)
+    target = ind.targets.get(nxt) if nxt else None
+    if latest_value is None or target is None:
+        status = "no_data"
+    else:
+        better = latest_value >= target if ind.higher_is_better else latest_value <= target
+        status = "met" if better else "behind"
+    return IndicatorProgress(ind, periods, values, latest, latest_value, nxt, target, status)
+
+
+def warm_up(holder: AnalyticsHolder, engine: Any) -> None:
+    """Open the analytics (rebuilding a stale snapshot) and compute every monitoring
+    indicator once, so that the first visitor after start-up does not wait for either."""
+    import logging
+
+    from sotekeskus.store.monitoring import list_indicators
+
+    try:
+        holder.get()
+        for ind in list_indicators(engine):
+            indicator_progress(holder, ind)
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs the first visitor time
+        logging.getLogger(__name__).exception("warm-up failed")

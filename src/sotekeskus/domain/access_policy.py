@@ -1,0 +1,120 @@
+"""The one access policy: ``may(actor, action, resource) → Scope``.
+
+Every surface (CLI, pages, exports, FHIR, API) asks this one question; nothing else
+decides who sees what. The answer is a :class:`Scope`: whether the action is allowed at
+all, which units it covers (``None`` = the whole region), and whether published counts must
+have their small cells suppressed. A refusal carries a ``reason`` for the audit log.
+
+Roles (staff):
+
+* ``manager``: own units only; unit-level detail; person-level lists of own units
+  (every read audited);
+* ``leadership``: the whole region with unit-level detail; no person-level data;
+* ``analyst``: the whole region, small cells suppressed; no person-level data;
+* ``admin``: users, the indicator registry and the audit log; aggregates as an analyst;
+* ``professional`` and ``scheduler``: the operational side (workdesk, schedules); no
+  management aggregates;
+* ``operator``: whoever runs the CLI against a store they can open directly — they hold
+  the data already, so nothing is hidden from them (the CLI still suppresses small cells
+  by default, as a publication safeguard, unless ``--no-suppress``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MANAGER = "manager"
+    LEADERSHIP = "leadership"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+    PROFESSIONAL = "professional"
+    SCHEDULER = "scheduler"
+    OPERATOR = "operator"
+
+
+#: Roles an administrator may give to a staff account (``operator`` is the CLI's own).
+STAFF_ROLES: tuple[Role, ...] = (Role.MANAGER, Role.LEADERSHIP, Role.ANALYST, Role.ADMIN)
+
+
+class Action(StrEnum):
+    VIEW_AGGREGATES = "view_aggregates"  # dashboards, reports, exports, MeasureReports
+    VIEW_PERSONS = "view_persons"  # person-level lists (waiting list, worklists)
+    ADMINISTER_USERS = "administer_users"
+    ADMINISTER_INDICATORS = "administer_indicators"
+    VIEW_AUDIT = "view_audit"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks: a name for the audit log, a role and the units the actor belongs to."""
+
+    name: str
+    role: Role
+    units: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """What is asked for: ``unit_ids`` names the units explicitly asked (``None``: not
+    restricted by the asker, i.e. whatever the actor may see)."""
+
+    unit_ids: frozenset[str] | None = None
+
+    @classmethod
+    def units(cls, unit_ids: Iterable[str] | None) -> Resource:
+        return cls(None if unit_ids is None else frozenset(unit_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The answer: allowed or not, over which units, with or without small-cell suppression."""
+
+    allowed: bool
+    unit_ids: frozenset[str] | None = None  # None: the whole region
+    suppress_small_cells: bool = True
+    reason: str = ""
+
+    @property
+    def whole_region(self) -> bool:
+        return self.allowed and self.unit_ids is None
+
+
+def _deny(reason: str) -> Scope:
+    return Scope(False, frozenset(), True, reason)
+
+
+def _own_units(actor: Actor, resource: Resource, *, suppress: bool) -> Scope:
+    if not actor.units:
+        return _deny("no units assigned")
+    if resource.unit_ids is not None:
+        foreign = sorted(resource.unit_ids - actor.units)
+        if foreign:
+            return _deny(f"unit {foreign[0]} is not among the account's units")
+        return Scope(True, resource.unit_ids, suppress)
+    return Scope(True, actor.units, suppress)
+
+
+def may(actor: Actor, action: Action, resource: Resource = Resource()) -> Scope:
+    """Whether ``actor`` may do ``action`` on ``resource``, and in which scope."""
+    role = actor.role
+    if role is Role.OPERATOR:
+        return Scope(True, resource.unit_ids, False)
+    if action is Action.VIEW_AGGREGATES:
+        if role is Role.MANAGER:
+            return _own_units(actor, resource, suppress=False)
+        if role in (Role.LEADERSHIP, Role.ANALYST, Role.ADMIN):
+            return Scope(True, resource.unit_ids, role is not Role.LEADERSHIP)
+        return _deny(f"role {role.value} does not see management figures")
+    if action is Action.VIEW_PERSONS:
+        if role is Role.MANAGER:
+            return _own_units(actor, resource, suppress=False)
+        return _deny("person-level data is not available to this role")
+    if action in (Action.ADMINISTER_USERS, Action.ADMINISTER_INDICATORS, Action.VIEW_AUDIT):
+        if role is Role.ADMIN:
+            return Scope(True, None, False)
+        return _deny("administrator only")
+    return _deny(f"unknown action {action}")  # pragma: no cover - exhaustive above

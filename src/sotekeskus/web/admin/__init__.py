@@ -1,0 +1,15 @@
+"""The administration audience under ``/admin``: users, the indicator registry, the audit log.
+
+Guard: the access policy's administrator actions.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from sotekeskus.web.admin import indicators, users
+from sotekeskus.web.deps import require_admin
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+for _module in (users, indicators):
+    router.include_router(_module.router)
