@@ -96,9 +96,9 @@ def test_table_output_shows_suppressed_marker(runner, hand_db):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--month", "2025-13"], "month_from: '2025-13' is not a month YYYY-MM"),
+    (["--month", "2025-13"], "--month: '2025-13' is not a month YYYY-MM"),
     (["--format", "xml"], "--format 'xml'"),
-    (["--age-group", "old"], "age_group: 'old'"),
+    (["--age-group", "old"], "--age-group: 'old'"),
 ])
 def test_bad_options_are_usage_errors(runner, sqlite_db, args, message):
     result = runner.invoke(app, ["report", "access", "--db", sqlite_db, *args])

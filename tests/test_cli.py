@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
 from sotekeskus.analytics.engine import Analytics
+from sotekeskus.analytics.filters import AccessFilter, FilterError
 from sotekeskus.cli import app
+from sotekeskus.cli.common import Engine
+from sotekeskus.domain.indicators import AGE_GROUPS
+from sotekeskus.domain.vocabulary import ProfessionalGroup, ServiceArea
+from sotekeskus.report_output import OutputFormat
+
+from .conftest import DATA
 
 
 def test_synth_import_report_round_trip(runner, tmp_path):
@@ -60,3 +71,88 @@ def test_import_units_requires_unit_id(runner, tmp_path):
     path.write_text("id,name\nU1,Asema\n")
     result = runner.invoke(app, ["import", "units", str(path), "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 1 and "a column unit_id is required" in result.output
+
+
+# ---- codes are checked everywhere (issue 11, defect 2.8) ------------------------------------
+
+@pytest.fixture
+def hand_store(runner, tmp_path):
+    db = str(tmp_path / "hand.db")
+    result = runner.invoke(app, ["import", "episodes", str(DATA / "access_hand.csv"), "--db", db])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def _error(result) -> str:
+    return " ".join(result.output.split())  # rich may wrap a long message
+
+
+@pytest.mark.parametrize("command", [["report", "access"], ["report", "waiting"]])
+@pytest.mark.parametrize("option,value,vocabulary", [
+    ("--service-area", "medicl", ServiceArea),
+    ("--professional-group", "doctor", ProfessionalGroup),
+])
+def test_an_unknown_code_is_an_error_listing_the_allowed_codes(runner, hand_store, command,
+                                                                option, value, vocabulary):
+    result = runner.invoke(app, [*command, "--db", hand_store, option, value, "-f", "json"])
+    assert result.exit_code == 2, result.output
+    message = _error(result)
+    assert f"{option}: {value!r} is not a" in message
+    assert "use one of " + ", ".join(v.value for v in vocabulary) in message
+    assert "{" not in result.stdout  # no report, not even an empty one
+
+
+def test_an_unknown_code_among_known_ones_and_a_suggestion(runner, hand_store):
+    result = runner.invoke(app, ["report", "access", "--db", hand_store,
+                                 "--service-area", "medical,medicl"])
+    assert result.exit_code == 2
+    assert "'medicl'" in result.output and "did you mean 'medical'?" in _error(result)
+
+
+def test_an_unknown_age_group_lists_the_age_groups(runner, hand_store):
+    result = runner.invoke(app, ["report", "access", "--db", hand_store, "--age-group", "65"])
+    assert result.exit_code == 2
+    assert "--age-group: '65' is not an age group" in _error(result)
+    assert "use one of " + ", ".join(AGE_GROUPS) in _error(result)
+
+
+@pytest.mark.parametrize("command", [["report", "access"], ["report", "waiting"]])
+def test_an_unknown_unit_is_an_error_naming_the_known_units(runner, hand_store, command):
+    result = runner.invoke(app, [*command, "--db", hand_store, "--unit", "U01,U99"])
+    assert result.exit_code == 1, result.output
+    assert "--unit: 'U99' is not a known unit; use one of U01, U02, U03" in _error(result)
+    ok = runner.invoke(app, [*command, "--db", hand_store, "--unit", "U01", "-f", "json"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_an_unknown_unit_in_a_parquet_file_is_an_error_too(runner, tmp_path):
+    parquet = tmp_path / "e.parquet"
+    pq.write_table(pacsv.read_csv(DATA / "access_hand.csv"), parquet)
+    result = runner.invoke(app, ["report", "access", "--parquet", str(parquet), "--unit", "X"])
+    assert result.exit_code == 1 and "'X' is not a known unit" in _error(result)
+
+
+@pytest.mark.parametrize("command", [["report", "access"], ["report", "waiting"],
+                                     ["rules", "list"]])
+def test_an_unknown_format_lists_the_formats(runner, hand_store, command):
+    args = [*command, "-f", "xlsx"] + (["--db", hand_store] if command[0] == "report" else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "--format 'xlsx': use one of " + ", ".join(OutputFormat) in _error(result)
+
+
+def test_an_unknown_engine_lists_the_engines(runner, hand_store):
+    result = runner.invoke(app, ["report", "access", "--db", hand_store, "--engine", "spark"])
+    assert result.exit_code == 2
+    assert "--engine 'spark': use one of " + ", ".join(Engine) in _error(result)
+
+
+def test_the_filter_itself_rejects_unknown_codes_for_every_caller():
+    with pytest.raises(FilterError, match="use one of medical, oral") as caught:
+        AccessFilter(service_areas=("medicl",))
+    assert caught.value.field == "service_area" and caught.value.value == "medicl"
+    with pytest.raises(FilterError, match="professional_group: 'Nurse'"):
+        AccessFilter(professional_groups=("Nurse",))
+    with pytest.raises(FilterError, match="unit: 'U9' is not a known unit; use one of U1, U2"):
+        AccessFilter(unit_ids=("U1", "U9")).check_units(["U2", "U1"])
+    AccessFilter(service_areas=tuple(ServiceArea), professional_groups=tuple(ProfessionalGroup))

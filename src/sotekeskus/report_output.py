@@ -11,17 +11,27 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 
 class OutputFormatError(ValueError):
     pass
 
 
-FORMATS = ("table", "csv", "json")
+class OutputFormat(StrEnum):
+    """The CLI's output formats: a terminal table, CSV (RFC 4180, header row) or JSON."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in OutputFormat)
 
 
 def plain(value: Any) -> Any:
@@ -54,6 +64,8 @@ def to_json(rows: Sequence[dict[str, Any]], columns: Sequence[str], **extra: Any
 
 
 def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str = "") -> Table:
+    from rich.table import Table
+
     table = Table(title=title or None, show_lines=False, header_style="bold")
     for c in columns:
         numeric = bool(rows) and isinstance(rows[0].get(c), int | float)
@@ -65,11 +77,11 @@ def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, *,
          console: Console, title: str = "", **extra: Any) -> None:
-    if fmt == "csv":
+    if fmt == OutputFormat.CSV:
         console.file.write(to_csv(rows, columns))
-    elif fmt == "json":
+    elif fmt == OutputFormat.JSON:
         console.file.write(to_json(rows, columns, **extra) + "\n")
-    elif fmt == "table":
+    elif fmt == OutputFormat.TABLE:
         console.print(to_table(rows, columns, title))
     else:
         raise OutputFormatError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")

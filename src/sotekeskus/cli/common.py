@@ -1,18 +1,28 @@
-"""What every command group shares: the consoles, the ``--db`` / ``--format`` options,
-``fail`` (error message + exit code), the progress bar and small option parsers.
+"""What every command group shares: the consoles, the ``--db`` / ``--format`` / code
+options, ``fail`` (error message + exit code), the progress bar and small option parsers.
 
-Exit codes: 0 success, 1 invalid input (file, option value, store), 2 usage error.
+Exit codes: 0 success; 1 invalid input (a file, a store, a unit id the store does not know);
+2 usage error (a malformed option, or a code outside its vocabulary — the message lists the
+allowed codes). Code options take their allowed values from the enums of
+``domain/vocabulary.py`` (and :class:`~sotekeskus.report_output.OutputFormat`,
+:class:`Engine`), never retyped strings.
 """
 
 from __future__ import annotations
 
 import sys
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+from sotekeskus.analytics.filters import FilterError
+from sotekeskus.domain.indicators import AGE_GROUPS
+from sotekeskus.domain.vocabulary import ProfessionalGroup, ServiceArea
+from sotekeskus.report_output import OutputFormat
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -23,9 +33,40 @@ if TYPE_CHECKING:
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 240)
 
+
+
+class Engine(StrEnum):
+    """Where a report runs: the DuckDB snapshot of the store, or inside PostgreSQL."""
+
+    DUCKDB = "duckdb"
+    POSTGRES = "postgres"
+
+
+def _codes(vocabulary: type[StrEnum] | dict[str, object]) -> str:
+    return ", ".join(str(v) for v in vocabulary)
+
+
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="SQLite file path or database URL (default: $SOTEKESKUS_DB or sotekeskus.db)")]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json")]
+FormatOption = Annotated[str, typer.Option(
+    "--format", "-f", help=f"Output format: {_codes(OutputFormat)}")]
+EngineOption = Annotated[str, typer.Option(
+    help="Where the report runs: duckdb (a snapshot of the store) or postgres (inside the "
+         "PostgreSQL store)")]
+UnitOption = Annotated[list[str] | None, typer.Option(
+    help="Only these unit ids (repeat or comma-separate); must be units of the store")]
+ServiceAreaOption = Annotated[list[str] | None, typer.Option(
+    help=f"Only these service areas (repeat or comma-separate): {_codes(ServiceArea)}")]
+ProfessionalGroupOption = Annotated[list[str] | None, typer.Option(
+    help="Only these professional groups (repeat or comma-separate): "
+         f"{_codes(ProfessionalGroup)}")]
+AgeGroupOption = Annotated[str | None, typer.Option(
+    help=f"Only this age group (age on the contact date): {_codes(AGE_GROUPS)}")]
+
+#: AccessFilter field (as named in a FilterError) → the CLI option that sets it.
+OPTION_OF_FIELD = {"month_from": "--month", "month_to": "--month", "unit": "--unit",
+                   "service_area": "--service-area",
+                   "professional_group": "--professional-group", "age_group": "--age-group"}
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -43,11 +84,29 @@ def progress() -> Progress:
                     disable=not err.is_terminal)
 
 
-def check_format(fmt: str) -> None:
-    from sotekeskus.report_output import FORMATS
+def check_format(fmt: str) -> OutputFormat:
+    """``--format`` as an :class:`OutputFormat`; exit 2 listing the formats otherwise."""
+    try:
+        return OutputFormat(fmt)
+    except ValueError:
+        raise fail(f"--format {fmt!r}: use one of {_codes(OutputFormat)}", 2) from None
 
-    if fmt not in FORMATS:
-        raise fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
+
+def check_engine(engine: str) -> Engine:
+    """``--engine`` as an :class:`Engine`; exit 2 listing the engines otherwise."""
+    try:
+        return Engine(engine)
+    except ValueError:
+        raise fail(f"--engine {engine!r}: use one of {_codes(Engine)}", 2) from None
+
+
+def filter_failure(exc: FilterError, code: int = 2) -> typer.Exit:
+    """A :class:`FilterError` as a CLI error naming the option instead of the field."""
+    message = str(exc)
+    option = OPTION_OF_FIELD.get(exc.field)
+    if option and message.startswith(exc.field + ":"):
+        message = option + message[len(exc.field):]
+    return fail(message, code)
 
 
 def split(values: list[str] | None) -> tuple[str, ...] | None:
@@ -68,14 +127,25 @@ def parse_date(value: str | None, option: str) -> date | None:
 
 def access_filter(month: str | None, unit: list[str] | None, service_area: list[str] | None,
                   professional_group: list[str] | None, age_group: str | None) -> AccessFilter:
-    from sotekeskus.analytics.filters import AccessFilter, FilterError
+    """The report filter from the CLI options; exit 2 naming the option on a bad value."""
+    from sotekeskus.analytics.filters import AccessFilter
 
     try:
         return AccessFilter(month_from=month, month_to=month, unit_ids=split(unit),
                             service_areas=split(service_area),
                             professional_groups=split(professional_group), age_group=age_group)
     except FilterError as exc:
-        raise fail(str(exc), 2) from None
+        raise filter_failure(exc) from None
+
+
+def check_units(an: Analytics, flt: AccessFilter) -> None:
+    """Exit 1 if ``--unit`` names a unit the store (or Parquet file) does not have."""
+    if not flt.unit_ids:
+        return
+    try:
+        flt.check_units(u["unit_id"] for u in an.units())
+    except FilterError as exc:
+        raise filter_failure(exc, 1) from None
 
 
 def analytics(db: str | None, parquet: Path | None, engine: str) -> Analytics:
@@ -88,10 +158,8 @@ def analytics(db: str | None, parquet: Path | None, engine: str) -> Analytics:
             if not parquet.exists():
                 raise fail(f"{parquet}: no such file")
             return Analytics.from_parquet(parquet)
-        if engine == "postgres":
+        if check_engine(engine) == Engine.POSTGRES:
             return Analytics.on_postgres(db or "")
-        if engine != "duckdb":
-            raise fail(f"--engine {engine!r}: use duckdb or postgres", 2)
         from sotekeskus.store.database import resolve_url, sqlite_path
 
         path = sqlite_path(resolve_url(db))

@@ -31,7 +31,7 @@ def demo(
     from sotekeskus.analytics.filters import AccessFilter
     from sotekeskus.analytics.suppression import public, suppress_rows
     from sotekeskus.domain.indicators import ACCESS_FIELDS
-    from sotekeskus.report_output import emit
+    from sotekeskus.report_output import OutputFormat, emit
     from sotekeskus.store.database import make_engine, resolve_url
     from sotekeskus.store.migrate import upgrade
     from sotekeskus.store.models import ImportRun
@@ -66,8 +66,9 @@ def demo(
         prev = last.replace(day=1)  # the last full month before the data's last day
         month = date(prev.year - (prev.month == 1), (prev.month - 2) % 12 + 1, 1).strftime("%Y-%m")
         rows = [public(r) for r in suppress_rows(an.access_report(AccessFilter.for_month(month)))]
-        emit(rows, ["month", "service_area", "professional_group", *ACCESS_FIELDS], "table",
-             console=out, title=f"Access report, {month} (synthetic region, {first} – {last})")
+        emit(rows, ["month", "service_area", "professional_group", *ACCESS_FIELDS],
+             OutputFormat.TABLE, console=out,
+             title=f"Access report, {month} (synthetic region, {first} – {last})")
         on = min(last, date.today())
         wl = an.waiting_list(on)
         out.print(f"Waiting on {on}: {len(wl.rows):,}; past the legal deadline: "

@@ -10,14 +10,23 @@ from typing import Annotated
 import typer
 
 from sotekeskus.cli.common import (
+    AgeGroupOption,
     DbOption,
+    Engine,
+    EngineOption,
     FormatOption,
+    ProfessionalGroupOption,
+    ServiceAreaOption,
+    UnitOption,
     access_filter,
     analytics,
+    check_engine,
     check_format,
+    check_units,
     out,
     parse_date,
 )
+from sotekeskus.report_output import OutputFormat
 
 app = typer.Typer(help="Reports computed from the store.", no_args_is_help=True)
 
@@ -31,10 +40,10 @@ SUMMARY_COLUMNS = ["unit_id", "professional_group", "waiting", "past_deadline", 
 def report_access(
     db: DbOption = None,
     month: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM")] = None,
-    unit: Annotated[list[str] | None, typer.Option(help="Only these unit ids")] = None,
-    service_area: Annotated[list[str] | None, typer.Option(help="Only these areas")] = None,
-    professional_group: Annotated[list[str] | None, typer.Option(help="Only these groups")] = None,
-    age_group: Annotated[str | None, typer.Option(help="0-22, 23-64 or 65+")] = None,
+    unit: UnitOption = None,
+    service_area: ServiceAreaOption = None,
+    professional_group: ProfessionalGroupOption = None,
+    age_group: AgeGroupOption = None,
     by_unit: Annotated[bool, typer.Option("--by-unit", help="One row per unit too")] = False,
     fmt: FormatOption = "table",
     no_suppress: Annotated[bool, typer.Option(
@@ -43,17 +52,19 @@ def report_access(
         "--with-targets", help="Add regional-target misses")] = False,
     parquet: Annotated[Path | None, typer.Option(
         help="Read this episode Parquet file instead of the store")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (snapshot) or postgres (in-database)")
-                      ] = "duckdb",
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Care-guarantee access report per month × service area × professional group."""
     from sotekeskus.analytics.suppression import public, suppress_rows
     from sotekeskus.domain.indicators import ACCESS_FIELDS, TARGET_FIELDS
     from sotekeskus.report_output import emit
 
-    check_format(fmt)
+    fmt = check_format(fmt)
+    check_engine(engine)
     flt = access_filter(month, unit, service_area, professional_group, age_group)
-    rows = analytics(db, parquet, engine).access_report(flt, by_unit=by_unit)
+    an = analytics(db, parquet, engine)
+    check_units(an, flt)
+    rows = an.access_report(flt, by_unit=by_unit)
     if not no_suppress:
         rows = suppress_rows(rows)
     rows = [public(r) for r in rows]
@@ -66,9 +77,9 @@ def report_access(
 def report_waiting(
     db: DbOption = None,
     on: Annotated[str | None, typer.Option(help="Date D, YYYY-MM-DD (default today)")] = None,
-    unit: Annotated[list[str] | None, typer.Option(help="Only these unit ids")] = None,
-    service_area: Annotated[list[str] | None, typer.Option(help="Only these areas")] = None,
-    professional_group: Annotated[list[str] | None, typer.Option(help="Only these groups")] = None,
+    unit: UnitOption = None,
+    service_area: ServiceAreaOption = None,
+    professional_group: ProfessionalGroupOption = None,
     persons: Annotated[bool, typer.Option(
         "--persons", help="List the waiting persons too (audited)")] = False,
     limit: Annotated[int, typer.Option(help="At most this many persons, nearest deadline first")
@@ -81,10 +92,11 @@ def report_waiting(
     from sotekeskus.analytics.suppression import SUPPRESSED, is_small, suppress_rows
     from sotekeskus.report_output import emit, plain
 
-    check_format(fmt)
+    fmt = check_format(fmt)
     day = parse_date(on, "--on") or date.today()
     flt = access_filter(None, unit, service_area, professional_group, None)
-    an = analytics(db, None, "duckdb")
+    an = analytics(db, None, Engine.DUCKDB)
+    check_units(an, flt)
     wl = an.waiting_list(day, flt)
     totals: dict[str, object] = {"on": day, "waiting": len(wl.rows),
                                  "past_deadline": wl.past_deadline,
@@ -105,7 +117,7 @@ def report_waiting(
                      audit.READ_PERSONS, "waiting_list",
                      f"on={day}; units={','.join(flt.unit_ids or ()) or 'all'}; "
                      f"persons={len(person_rows)}")
-    if fmt == "json":
+    if fmt == OutputFormat.JSON:
         import json
 
         body = {**{k: plain(v) for k, v in totals.items()},
@@ -115,15 +127,15 @@ def report_waiting(
                                for r in person_rows]
         out.file.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return
-    if fmt == "csv":
+    if fmt == OutputFormat.CSV:
         emit(person_rows if persons else summary,
-             WAITING_COLUMNS if persons else SUMMARY_COLUMNS, "csv", console=out)
+             WAITING_COLUMNS if persons else SUMMARY_COLUMNS, OutputFormat.CSV, console=out)
         return
-    emit(summary, SUMMARY_COLUMNS, "table", console=out,
+    emit(summary, SUMMARY_COLUMNS, OutputFormat.TABLE, console=out,
          title=f"Waiting list on {day.isoformat()} by unit and professional group")
     out.print(f"Waiting: {totals['waiting']}   past the legal deadline: "
               f"{totals['past_deadline']}   deadline within 7 days: "
               f"{totals['due_within_7d']}", highlight=False)
     if persons:
-        emit(person_rows, WAITING_COLUMNS, "table", console=out,
+        emit(person_rows, WAITING_COLUMNS, OutputFormat.TABLE, console=out,
              title="Waiting persons, nearest deadline first")

@@ -21,7 +21,7 @@ def rules_list(
     from sotekeskus.report_output import emit
     from sotekeskus.rules import default_rulebook
 
-    check_format(fmt)
+    fmt = check_format(fmt)
     day = parse_date(on, "--on")
     try:
         book = default_rulebook()
