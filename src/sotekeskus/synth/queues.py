@@ -1,4 +1,9 @@
-"""Waiting lists: weekly capacity meets weekly demand, first come first served.
+"""Waiting lists of the synthetic region: weekly capacity meets weekly demand, FCFS.
+
+The queue model itself (the weekly recursion and the placing of patients) is
+:mod:`sotekeskus.planning.queue_model`; this module builds its inputs from the calibration
+(planned demand, capacity ratios, booking horizons, noise) and turns its output into visit
+days and the planted truth.
 
 Every non-urgent, unplanned episode joins a queue (unit x service area x professional group x
 lane) on its assessment day. Each queue has a weekly capacity; a routine lane also keeps a
@@ -23,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from sotekeskus.planning.queue_model import fluid_queues, queue_positions
 from sotekeskus.synth.calibration import AREAS, GROUPS, LANES, Calibration
 from sotekeskus.synth.demand import area_group_table
 from sotekeskus.synth.timeline import Timeline
@@ -91,42 +97,20 @@ def simulate_queues(
         * noise
         * calibration.capacity_scale
     )
-    # Planned capacity; the weekly loop adds the management response.
-    served = np.empty((nq, n_weeks))
-    backlog = np.empty((nq, n_weeks))
-    level = backlog0.copy()
-    response = calibration.backlog_response_per_week
+    # Planned capacity; the weekly recursion adds the management response (overtime,
+    # purchased services) in proportion to the backlog beyond what is tolerated, so that no
+    # list grows without bound.
     tolerance = np.array([calibration.backlog_tolerance_weeks[a] for a in AREAS])[q_area]
-    tolerated = floor + base_demand * tolerance
-    for w in range(n_weeks):
-        # Management response: extra capacity (overtime, purchased services) in proportion
-        # to the backlog beyond what is tolerated, so that no list grows without bound.
-        capacity[:, w] += response * np.maximum(level - tolerated, 0.0)
-        available = level + arrivals[:, w]
-        s = np.clip(available - floor, 0.0, capacity[:, w])
-        level = available - s
-        served[:, w] = s
-        backlog[:, w] = level
-    cum_served = np.cumsum(served, axis=1)
+    model = fluid_queues(
+        arrivals, capacity, backlog0, floor,
+        response=calibration.backlog_response_per_week,
+        tolerated=floor + base_demand * tolerance,
+    )
+    capacity, served, backlog = model.capacity, model.served, model.backlog
 
-    # Rank of each item in its queue, in assessment order.
-    span = int(entry_t.max()) + 1 if entry_t.size else 1
-    order = np.argsort(q.astype(np.int64) * span + entry_t, kind="stable")
-    starts = np.searchsorted(q[order], np.arange(nq))
-    rank = np.empty(q.size, dtype=np.float64)
-    rank[order] = np.arange(q.size) - starts[q[order]]
-
-    block = backlog0 + arrivals.sum(axis=1) + 1.0
-    offset = np.concatenate([[0.0], np.cumsum(block)[:-1]])
-    flat = (cum_served + offset[:, None]).ravel()
-    target = offset[q] + backlog0[q] + rank + 0.5
-    idx = np.searchsorted(flat, target, side="right")
-    served_week = idx - q * n_weeks
+    # Each item's place in its queue (assessment order) against the cumulative service.
+    served_week, frac = queue_positions(q, entry_t, arrivals, served, backlog0)
     ok = served_week < n_weeks
-    idx_ok = np.minimum(idx, flat.size - 1)
-    prev = np.where(served_week > 0, flat[np.maximum(idx_ok - 1, 0)], offset[q])
-    width = np.maximum(flat[idx_ok] - prev, 1e-9)
-    frac = np.clip((target - prev) / width, 0.0, 0.999999)
     weekday = np.floor(frac * 5).astype(np.int64)
     visit_day = timeline.week_monday(served_week) + weekday
     # Served in the week it arrived but on an earlier weekday: booked in the next few days.
