@@ -1,0 +1,94 @@
+"""Where the pathways analyses read episodes from: a DuckDB connection with a relation
+``episodes`` (the episode-contract columns, plus whichever contract-v2 columns the data has).
+
+* :meth:`EpisodeSource.from_store` — the analytics snapshot of the store (the same DuckDB
+  file the access report reads, refreshed when the store changed);
+* :meth:`EpisodeSource.from_arrow` — an Arrow table in memory (tests, notebooks, the
+  synthetic region).
+
+Contract-v2 columns (``shared/docs/pathways.md``): ``diagnosis_codes`` (``|``-separated
+ICD-10 / ICPC-2 codes), ``visit_nature`` (Avohilmo SH curative / TH health promotion),
+``professional_id`` (pseudonymous) and ``care_plan`` (the visit made or updated a health and
+care plan). An analysis that needs one calls :meth:`EpisodeSource.require`, which raises
+:class:`MissingDataError` saying which column is missing and what provides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from sotekeskus.pathways.errors import MissingDataError
+
+V2_COLUMNS = ("diagnosis_codes", "visit_nature", "professional_id", "care_plan")
+
+
+@dataclass
+class EpisodeSource:
+    """A DuckDB connection on which ``episodes`` (and optionally ``case_events``) exist."""
+
+    con: duckdb.DuckDBPyConnection
+    label: str = "episodes"
+    _columns: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_arrow(cls, episodes: pa.Table, case_events: pa.Table | None = None,
+                   label: str = "episodes") -> EpisodeSource:
+        """Episodes (and case events) held in memory as Arrow tables."""
+        con = duckdb.connect()
+        con.register("episodes", episodes)
+        if case_events is not None:
+            con.register("case_events", case_events)
+        return cls(con, label)
+
+    @classmethod
+    def from_store(cls, db: str | None = None) -> EpisodeSource:
+        """The store's analytics snapshot (rebuilt first when the store has changed)."""
+        from sotekeskus.analytics.engine import Analytics
+        from sotekeskus.analytics.source import snapshot_path
+        from sotekeskus.store.database import resolve_url
+
+        url = resolve_url(db)
+        Analytics.open(url)  # builds or refreshes the snapshot
+        path = snapshot_path(url)
+        return cls(duckdb.connect(str(path), read_only=True), f"the store {db or url}")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def has_table(self, name: str) -> bool:
+        try:
+            self.con.execute(f"SELECT * FROM {name} LIMIT 0")
+        except duckdb.Error:
+            return False
+        return True
+
+    def columns(self, table: str = "episodes") -> list[str]:
+        if table not in self._columns:
+            self._columns[table] = [
+                str(c[0]) for c in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+        return self._columns[table]
+
+    def require(self, columns: Iterable[str], purpose: str) -> None:
+        """Raise :class:`MissingDataError` unless ``episodes`` has every column."""
+        have = set(self.columns())
+        missing = [c for c in columns if c not in have]
+        if missing:
+            raise MissingDataError(
+                f"{purpose} needs the episode column(s) {', '.join(missing)} (episode contract "
+                f"version 2), and {self.label} has none; import an episode file with "
+                f"{', '.join(missing)} first")
+
+    def require_values(self, column: str, where: str, purpose: str) -> None:
+        """Raise :class:`MissingDataError` if no episode matching ``where`` has ``column``."""
+        row = self.con.execute(
+            f"SELECT count(*) FILTER (WHERE {column} IS NOT NULL AND CAST({column} AS VARCHAR)"
+            f" <> ''), count(*) FROM episodes WHERE {where}").fetchone()
+        assert row is not None
+        if row[1] and not row[0]:
+            raise MissingDataError(
+                f"{purpose} needs {column}, and none of the {row[1]:,} episodes it would use "
+                f"in {self.label} has a value; import episodes with {column} (contract v2)")
