@@ -156,3 +156,65 @@ def test_the_filter_itself_rejects_unknown_codes_for_every_caller():
     with pytest.raises(FilterError, match="unit: 'U9' is not a known unit; use one of U1, U2"):
         AccessFilter(unit_ids=("U1", "U9")).check_units(["U2", "U1"])
     AccessFilter(service_areas=tuple(ServiceArea), professional_groups=tuple(ProfessionalGroup))
+
+
+# ---- a store path with a quote (issue 11, defect 2.10) ---------------------------------------
+
+def test_a_store_path_with_a_quote_works_for_import_and_reports(runner, tmp_path):
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    db = str(folder / "it's.db")
+    units = folder / "unit's.csv"
+    units.write_text("unit_id,name,municipality\nU01,Kirkonkylä,Ii\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", "units", str(units), "--db", db]).exit_code == 0
+    episodes = folder / "episode's.csv"
+    episodes.write_bytes((DATA / "access_hand.csv").read_bytes())
+    imported = runner.invoke(app, ["import", "episodes", str(episodes), "--db", db])
+    assert imported.exit_code == 0, imported.output
+    result = runner.invoke(app, ["report", "access", "--db", db, "-f", "json", "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    expected = json.loads((DATA / "access_hand_expected.json").read_text())["rows"]
+    assert json.loads(result.stdout)["rows"] == expected
+    waiting = runner.invoke(app, ["report", "waiting", "--db", db, "--on", "2025-03-20",
+                                  "-f", "json", "--no-suppress"])
+    assert waiting.exit_code == 0, waiting.output
+    assert Analytics.open(db).units()[0]["name"] == "Kirkonkylä"
+    parquet = folder / "it's.parquet"
+    pq.write_table(pacsv.read_csv(episodes), parquet)
+    from_file = runner.invoke(app, ["report", "access", "--parquet", str(parquet), "-f", "json",
+                                    "--no-suppress"])
+    assert from_file.exit_code == 0, from_file.output
+    assert json.loads(from_file.stdout)["rows"] == expected
+
+
+def test_a_postgres_database_name_with_a_quote_works_for_the_snapshot(runner, tmp_path,
+                                                                     monkeypatch):
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from .conftest import _pg_or_skip
+
+    base = make_url(_pg_or_skip())
+    name = f"t_{uuid.uuid4().hex[:8]} it's"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    monkeypatch.setenv("SOTEKESKUS_ANALYTICS_DIR", str(tmp_path / "analytics's"))
+    db = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        imported = runner.invoke(app, ["import", "episodes", str(DATA / "access_hand.csv"),
+                                       "--db", db])
+        assert imported.exit_code == 0, imported.output
+        result = runner.invoke(app, ["report", "access", "--db", db, "-f", "json",
+                                     "--no-suppress"])
+        assert result.exit_code == 0, result.output
+        expected = json.loads((DATA / "access_hand_expected.json").read_text())["rows"]
+        assert json.loads(result.stdout)["rows"] == expected
+    finally:
+        from sqlalchemy import create_engine
+
+        create_engine("postgresql+psycopg://").dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

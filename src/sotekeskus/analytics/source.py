@@ -60,7 +60,7 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
         raise SourceError(
             f"duckdb-extension-{name} does not match duckdb {duckdb.__version__}; "
             f"install duckdb-extension-{name}=={duckdb.__version__}")
-    con.execute(f"INSTALL '{files[0]}'")
+    con.execute("INSTALL '{}'".format(str(files[0]).replace("'", "''")))  # quote-safe literal
     con.execute(f"LOAD {name}")
 
 
@@ -101,16 +101,19 @@ def build_snapshot(store_url: str, path: Path, version: str, book: RuleBook) -> 
         if spath is not None:
             load_extension(con, "sqlite")
             con.execute("SET sqlite_all_varchar = true")
-            con.execute(f"ATTACH '{spath}' AS sk_source (TYPE sqlite, READ_ONLY)")
+            literal = str(spath).replace("'", "''")  # a path may hold a quote: it's.db
+            con.execute(f"ATTACH '{literal}' AS sk_source (TYPE sqlite, READ_ONLY)")
             plan = "CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)"
         else:
             load_extension(con, "postgres")
             url = make_url(store_url)
-            dsn = " ".join(
-                f"{k}={v}" for k, v in (
+            dsn = " ".join(  # libpq quoting: a value may hold spaces, quotes, backslashes
+                "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
+                for k, v in (
                     ("host", url.host), ("port", url.port), ("dbname", url.database),
                     ("user", url.username), ("password", url.password)) if v)
-            con.execute(f"ATTACH '{dsn}' AS sk_source (TYPE postgres, READ_ONLY)")
+            literal = dsn.replace("'", "''")
+            con.execute(f"ATTACH '{literal}' AS sk_source (TYPE postgres, READ_ONLY)")
             plan = "CAST(plan_based AS BOOLEAN)"
         con.execute("CREATE TEMP TABLE episodes_raw AS " + EPISODE_SELECT.format(
             plan_based=plan, source="sk_source.episodes"))
