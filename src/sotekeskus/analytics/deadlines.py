@@ -35,7 +35,8 @@ def _limit_expr(limit: Limit, start: ir.DateValue) -> ir.DateValue:
 
 def _scope(rule: Rule, e: ir.Table, start: ir.DateValue) -> ir.BooleanValue:
     cond = e.service_area.isin(sorted(a.value for a in rule.service_areas))
-    cond &= e.urgency == rule.urgency.value
+    if rule.urgency is not None:
+        cond &= e.urgency == rule.urgency.value
     cond &= start >= ibis.date(rule.effective_from)
     if rule.effective_to is not None:
         cond &= start < ibis.date(rule.effective_to)

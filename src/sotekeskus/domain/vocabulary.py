@@ -84,3 +84,74 @@ CODES: dict[str, tuple[str, ...]] = {
     "status": tuple(v.value for v in Status),
     "plan_based": ("true", "false"),
 }
+
+
+class CaseType(StrEnum):
+    """Case type of a statutory or regional deadline (``shared/docs/planning.md`` §1).
+
+    ``primary_access`` and ``oral_access`` are the care-guarantee legs measured from the
+    episode file; the others come in through the case-events file.
+    """
+
+    PRIMARY_ACCESS = "primary_access"  # hoitotakuu, avosairaanhoito / mielenterveys / päihde
+    ORAL_ACCESS = "oral_access"  # hoitotakuu, suun terveydenhuolto
+    SPECIALIST_REFERRAL = "specialist_referral"  # erikoissairaanhoidon lähete
+    CHILD_FAMILY_ASSESSMENT = "child_family_assessment"  # lapsiperheen palvelutarpeen arviointi
+    OLDER_PERSON_ASSESSMENT = "older_person_assessment"  # iäkkään palvelutarpeen arviointi
+    CHILD_WELFARE_NOTIFICATION = "child_welfare_notification"  # lastensuojeluilmoitus
+    CHILD_WELFARE_INVESTIGATION = "child_welfare_investigation"  # lastensuojelutarpeen selvitys
+    ELDERLY_SERVICE = "elderly_service"  # iäkkään sosiaalipalvelu päätöksen jälkeen
+    DISABILITY_APPLICATION = "disability_application"  # vammaispalveluhakemus
+    MEMORY_EXAMINATION = "memory_examination"  # muistitutkimus
+    NEUROPSYCHIATRIC_ASSESSMENT = "neuropsychiatric_assessment"  # neuropsykiatrinen tutkimus
+    GERIATRICIAN = "geriatrician"  # geriatrin vastaanotto
+    SPEECH_THERAPY = "speech_therapy"  # puheterapia
+    OCCUPATIONAL_THERAPY = "occupational_therapy"  # toimintaterapia
+    SOCIAL_REHABILITATION = "social_rehabilitation"  # sosiaalinen kuntoutus
+    PSYCHIATRIC_NURSE = "psychiatric_nurse"  # psykiatrinen sairaanhoitaja
+
+
+class CaseEvent(StrEnum):
+    """An event of a case in the case-events file; a limit lies between two of them."""
+
+    CONTACT = "contact"  # yhteydenotto
+    NOTIFICATION = "notification"  # ilmoitus (lastensuojeluilmoitus) vastaanotettu
+    REFERRAL = "referral"  # lähete saapunut
+    APPLICATION = "application"  # hakemus vireille
+    CASE_OPENED = "case_opened"  # asia vireille / asiakkuus alkoi
+    ASSESSMENT_STARTED = "assessment_started"  # arviointi aloitettu
+    ASSESSED = "assessed"  # arviointi valmis
+    DECISION = "decision"  # päätös
+    SERVICE_STARTED = "service_started"  # palvelu alkoi
+    TREATMENT_STARTED = "treatment_started"  # hoito alkoi
+    VISIT = "visit"  # käynti
+    CLOSED = "closed"  # asiakkuus / asia päättyi
+    CANCELLED = "cancelled"  # peruttu
+
+
+#: Case types measured from the episode file, and the service areas each covers.
+EPISODE_CASE_TYPES: dict[CaseType, frozenset[ServiceArea]] = {
+    CaseType.PRIMARY_ACCESS: frozenset(
+        {ServiceArea.MEDICAL, ServiceArea.MENTAL, ServiceArea.SUBSTANCE}),
+    CaseType.ORAL_ACCESS: frozenset({ServiceArea.ORAL}),
+}
+
+#: Case types of the case-events file (all but the episode-file ones).
+EVENT_CASE_TYPES: tuple[CaseType, ...] = tuple(
+    c for c in CaseType if c not in EPISODE_CASE_TYPES)
+
+#: Events that end a case without its legs being completed (an open leg stops waiting).
+TERMINAL_EVENTS: frozenset[CaseEvent] = frozenset({CaseEvent.CLOSED, CaseEvent.CANCELLED})
+
+#: Columns of the case-events file and whether each is required (planning.md §1).
+CASE_EVENT_COLUMNS: dict[str, bool] = {
+    "case_id": True,
+    "person_id": True,
+    "birth_date": True,
+    "unit_id": True,
+    "case_type": True,
+    "event": True,
+    "at": True,
+    "urgency": False,
+    "professional_group": False,
+}

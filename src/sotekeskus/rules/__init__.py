@@ -1,7 +1,9 @@
-"""Care-guarantee rules and regional targets as data files (YAML), and their loader.
+"""Dated rules (care guarantee, social-welfare and specialist-care deadlines) and regional
+targets as data files (YAML), and their loader.
 
 Every ``*.yaml`` here is read; a region adds files of the same shape in the directory named
-by ``SOTEKESKUS_RULES_DIR`` (or passes ``extra_dirs``).
+by ``SOTEKESKUS_RULES_DIR`` (or passes ``extra_dirs``). The loaded book counts weekdays
+without the Finnish public holidays (:mod:`sotekeskus.rules.calendar_fi`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import yaml
 
 from sotekeskus.config import load_settings
 from sotekeskus.domain.rules import RuleBook, RuleError
+from sotekeskus.rules.calendar_fi import FINNISH_HOLIDAYS
 
 RULES_DIR = Path(__file__).parent
 
@@ -47,7 +50,7 @@ def load_rulebook(extra_dirs: Iterable[Path] = ()) -> RuleBook:
     """The built-in rules plus every YAML file in ``extra_dirs`` and ``SOTEKESKUS_RULES_DIR``."""
     dirs = [RULES_DIR, *extra_dirs]
     dirs.extend(load_settings().rules_dirs)
-    book = RuleBook()
+    book = RuleBook(holidays=FINNISH_HOLIDAYS)
     for directory in dirs:
         for path in sorted(Path(directory).glob("*.yaml")):
             book = book.merged(load_file(path))
