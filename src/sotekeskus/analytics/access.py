@@ -101,8 +101,13 @@ def finish_rows(records: list[dict[str, Any]], book: RuleBook,
             within_target_pct=(pct(int(r["target_visits"]) - int(r["target_misses"]),
                                    int(r["target_visits"])) if has_target else None),
             _done=int(r["done"]),
+            _remote=int(r["remote"]),
+            _base=int(r["base"]),
             _within_7d=int(r["within_7d"]),
             _within_14d=int(r["within_14d"]),
+            _target_visits=int(r["target_visits"]) if has_target else None,
+            _within_target=(int(r["target_visits"]) - int(r["target_misses"])
+                            if has_target else None),
         )
         out.append(row)
     return out

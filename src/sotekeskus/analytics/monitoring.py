@@ -13,19 +13,8 @@ from typing import Any
 
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.service import AnalyticsHolder
+from sotekeskus.indicators.catalogue import CATALOGUE, COMPUTATIONS
 from sotekeskus.store.monitoring import Indicator, period_bounds, periods_between
-
-
-def _access_value(holder: AnalyticsHolder, flt: AccessFilter, key: str,
-                  period: str) -> float | None:
-    start, end = period_bounds(period)
-    f = replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
-    by = "quarter" if "Q" in period else "year"
-    with holder.lock:
-        rows = holder.get().access_summary(f, by=by)
-    row = next((r for r in rows if r.get("month") == period or r.get("period") == period),
-               None)
-    return None if row is None else row.get(key)
 
 
 def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> float | None:
@@ -47,34 +36,32 @@ def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> flo
         return holder.cache[key]
 
 
-def _compute(holder: AnalyticsHolder, comp: str, period: str) -> float | None:
+def _compute(holder: AnalyticsHolder, code: str, period: str) -> float | None:
+    """Evaluate a catalogue computation for one registry period (``2025`` or ``2025-Q4``):
+    a flow indicator over the period's months, a stock on the period's last day."""
+    comp = COMPUTATIONS.get(code)
+    if comp is None or comp.indicator is None:
+        return None
+    ind = CATALOGUE[comp.indicator]
     start, end = period_bounds(period)
-    medical = AccessFilter(service_areas=("medical",))
-    if comp == "remote_share":
-        by = "quarter" if "Q" in period else "year"
-        f = AccessFilter(month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
-        with holder.lock:
-            rows = holder.get().channel_share(f, by=by)
-        row = next((r for r in rows if r.get("period") == period), None)
-        return None if row is None else row.get("remote_share_pct")
-    if comp == "within_7d_share":
-        return _access_value(holder, medical, "within_7d_pct", period)
-    if comp == "within_7d_physician":
-        return _access_value(holder, replace(medical, professional_groups=("physician",)),
-                             "within_7d_pct", period)
-    if comp == "within_14d_share":
-        return _access_value(holder, medical, "within_14d_pct", period)
-    if comp == "median_wait_days":
-        return _access_value(holder, medical, "median_wait_days", period)
-    if comp == "legal_breaches":
-        return _access_value(holder, AccessFilter(), "legal_breaches", period)
-    if comp == "waiting_count":
+    flt = AccessFilter(service_areas=comp.service_areas,
+                       professional_groups=comp.professional_groups)
+    if comp.at_period_end:
         if end > date.today():
             return None
+        if ind.report != "waiting":  # pragma: no cover - the catalogue test guards this
+            raise ValueError(f"computation {code}: a stock needs a waiting-list indicator")
         with holder.lock:
-            wl = holder.get().waiting_list(end, AccessFilter())
-        return float(sum(int(r.get("waiting") or 0) for r in wl.summary))
-    return None
+            wl = holder.get().waiting_list(end, flt)
+        return float(sum(int(r.get(ind.code) or 0) for r in wl.summary))
+    if ind.report != "access":  # pragma: no cover - the catalogue test guards this
+        raise ValueError(f"computation {code}: indicator {ind.code} is not a period figure")
+    f = replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
+    with holder.lock:
+        rows = holder.get().access_summary(f, by="quarter" if "Q" in period else "year")
+    row = next((r for r in rows if r.get("month") == period), None)
+    value = None if row is None else row.get(ind.code)
+    return None if value is None else float(value)
 
 
 @dataclass

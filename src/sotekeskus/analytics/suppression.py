@@ -3,49 +3,48 @@
 Any published count below 5 (0–4) is shown as ``"<5"`` and the percentages and median
 computed from it are hidden (``None``), unless the viewer may see unit-level detail.
 
-Which figures derive from which count:
-* ``visits`` → within_7d_pct, within_14d_pct, median_wait_days, assessment_coverage_pct,
-  within_target_pct;
-* ``over_90d``, ``legal_breaches``, ``target_misses`` are counts of their own;
-* ``remote_share_pct`` is hidden when its denominator, done episodes, is below 5 (rows
-  carry that count as the internal field ``_done``, which is never published).
+Which figures derive from which count is the catalogue's ``disclosed_with``
+(:mod:`sotekeskus.indicators.catalogue`): e.g. ``visits`` hides the shares and the median
+of access visits; ``remote_share_pct`` is hidden when its denominator, done episodes, is
+below 5 (rows carry that count as the internal field ``_done``, never published). Other
+reports add their own count fields with :func:`suppress_rows`'s ``counts`` argument.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-SMALL_CELL = 5
-SUPPRESSED = "<5"
-COUNT_FIELDS = ("visits", "over_90d", "legal_breaches", "target_misses", "waiting",
-                "past_deadline", "due_today", "due_within_7d", "contacts",
-                "not_assessed_same_day", "_done")
-DERIVED_FROM: dict[str, tuple[str, ...]] = {
-    "visits": ("within_7d_pct", "within_14d_pct", "median_wait_days",
-               "assessment_coverage_pct", "within_target_pct"),
-    "_done": ("remote_share_pct",),
-    "contacts": ("not_assessed_same_day_pct",),
-}
+from sotekeskus.indicators.catalogue import SMALL_CELL, disclosed_counts, disclosure_map
+
+SUPPRESSED = f"<{SMALL_CELL}"
+COUNT_FIELDS: tuple[str, ...] = disclosed_counts()
+DERIVED_FROM: dict[str, tuple[str, ...]] = disclosure_map()
 
 
 def is_small(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value < SMALL_CELL
 
 
-def suppress_row(row: dict[str, Any]) -> dict[str, Any]:
+def suppress_row(row: dict[str, Any],
+                 counts: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """Copy of ``row`` with small counts shown as ``"<5"`` and the figures derived from them
+    hidden; ``counts`` adds count fields (→ their derived figures) of other reports."""
     out = dict(row)
-    for field in COUNT_FIELDS:
+    rules = {**{f: DERIVED_FROM.get(f, ()) for f in COUNT_FIELDS}, **(counts or {})}
+    for field, derived_fields in rules.items():
         if field in out and is_small(out[field]):
-            for derived in DERIVED_FROM.get(field, ()):
+            for derived in derived_fields:
                 if derived in out:
                     out[derived] = None
             out[field] = SUPPRESSED
     return out
 
 
-def suppress_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Copy of ``rows`` with small cells suppressed."""
-    return [suppress_row(r) for r in rows]
+def suppress_rows(rows: list[dict[str, Any]],
+                  counts: Mapping[str, tuple[str, ...]] | None = None) -> list[dict[str, Any]]:
+    """Copy of ``rows`` with small cells suppressed (see :func:`suppress_row`)."""
+    return [suppress_row(r, counts) for r in rows]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:

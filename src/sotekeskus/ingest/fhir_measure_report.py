@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.measurereport import MeasureReport
+
+from sotekeskus.indicators.catalogue import Indicator, by_report
 
 MEASURE_BASE = "https://sotekeskus.fi/fhir/Measure/"
 INDICATOR_SYSTEM = "https://sotekeskus.fi/fhir/CodeSystem/access-indicator"
@@ -33,39 +34,8 @@ POPULATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/measure-population"
 UCUM = "http://unitsofmeasure.org"
 
 
-@dataclass(frozen=True)
-class IndicatorSpec:
-    code: str
-    display: str
-    unit: str  # UCUM
-    numerator: str | None  # count field in the engine rows, if any
-    improvement: str  # "increase" / "decrease"
-
-
-INDICATORS: dict[str, IndicatorSpec] = {
-    "within_7d_pct": IndicatorSpec("within_7d_pct", "Access visits within 7 days (%)", "%",
-                                   "within_7d", "increase"),
-    "within_14d_pct": IndicatorSpec("within_14d_pct", "Access visits within 14 days (%)", "%",
-                                    "within_14d", "increase"),
-    "over_90d": IndicatorSpec("over_90d", "Access visits after more than 90 days", "1",
-                              None, "decrease"),
-    "median_wait_days": IndicatorSpec("median_wait_days", "Median wait of access visits",
-                                      "d", None, "decrease"),
-    "legal_breaches": IndicatorSpec("legal_breaches",
-                                    "Access visits after the legal deadline", "1", None,
-                                    "decrease"),
-    "target_misses": IndicatorSpec("target_misses",
-                                   "Access visits after the regional target", "1", None,
-                                   "decrease"),
-    "within_target_pct": IndicatorSpec("within_target_pct",
-                                       "Access visits within the regional target (%)", "%",
-                                       None, "increase"),
-    "assessment_coverage_pct": IndicatorSpec(
-        "assessment_coverage_pct", "Share of non-urgent visits with an assessment (%)", "%",
-        None, "increase"),
-    "remote_share_pct": IndicatorSpec("remote_share_pct", "Remote share of done visits (%)",
-                                      "%", None, "increase"),
-}
+#: The indicators offered as MeasureReports: the catalogue's access indicators with ``fhir``.
+INDICATORS: dict[str, Indicator] = {i.code: i for i in by_report("access") if i.fhir}
 
 
 class MeasureReportError(ValueError):
@@ -101,19 +71,20 @@ def _number(value: Any) -> float | int | None:
     return value if isinstance(value, int) else float(value)
 
 
-def _score(spec: IndicatorSpec, value: Any) -> dict[str, Any] | None:
+def _score(spec: Indicator, value: Any) -> dict[str, Any] | None:
     num = _number(value)
     if num is None:
         return None
     return {"value": num, "unit": spec.unit, "system": UCUM, "code": spec.unit}
 
 
-def _populations(spec: IndicatorSpec, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _populations(spec: Indicator, row: Mapping[str, Any]) -> list[dict[str, Any]]:
     pops: list[dict[str, Any]] = []
-    visits = _number(row.get("visits"))
-    if visits is not None:
+    # The catalogue's denominator; counts of access visits are reported over access visits.
+    denominator = _number(row.get(spec.denominator or "visits"))
+    if denominator is not None:
         pops.append({"code": {"coding": [{"system": POPULATION_SYSTEM, "code": "denominator"}]},
-                     "count": int(visits)})
+                     "count": int(denominator)})
     if spec.numerator and _number(row.get(spec.numerator)) is not None:
         pops.append({"code": {"coding": [{"system": POPULATION_SYSTEM, "code": "numerator"}]},
                      "count": int(row[spec.numerator])})
@@ -139,7 +110,7 @@ def build_measure_report(
     start, end = period_range(period)
     group: dict[str, Any] = {
         "code": {"coding": [{"system": INDICATOR_SYSTEM, "code": spec.code,
-                             "display": spec.display}], "text": spec.display},
+                             "display": spec.label.en}], "text": spec.label.en},
     }
     if total is not None:
         pops = _populations(spec, total)

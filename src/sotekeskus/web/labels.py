@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sotekeskus.web.i18n import N_, gettext_
+from sotekeskus.indicators.catalogue import CATALOGUE, COMPUTATIONS
+from sotekeskus.web.i18n import N_, current_language, gettext_
 
 SERVICE_AREAS = {
     "medical": N_("Outpatient medical care"),
@@ -42,42 +43,16 @@ ROLES = {
     "admin": N_("Administrator"),
 }
 PERIOD_KINDS = {"year": N_("Yearly"), "quarter": N_("Quarterly")}
-COMPUTATIONS = {
-    "manual": N_("Entered by hand"),
-    "remote_share": N_("Remote share of done visits"),
-    "within_7d_share": N_("Medical care: visits within 7 days"),
-    "within_7d_physician": N_("Physician visits within 7 days"),
-    "within_14d_share": N_("Medical care: visits within 14 days"),
-    "median_wait_days": N_("Medical care: median wait"),
-    "legal_breaches": N_("Visits after the legal deadline"),
-    "waiting_count": N_("Persons waiting at the end of the period"),
-}
 UNITS_OF_MEASURE = {"%": "%", "persons": N_("persons"), "min": N_("min"), "days": N_("days")}
 
-#: Column labels shared by tables and exports.
+#: Column labels shared by tables and exports (indicators: from the catalogue).
 COLUMNS = {
     "month": N_("Month"),
     "period": N_("Period"),
     "unit_id": N_("Unit"),
     "service_area": N_("Service area"),
     "professional_group": N_("Professional group"),
-    "visits": N_("Access visits"),
-    "within_7d_pct": N_("Within 7 days"),
-    "within_14d_pct": N_("Within 14 days"),
-    "over_90d": N_("Over 90 days"),
-    "median_wait_days": N_("Median wait (days)"),
-    "legal_breaches": N_("Legal breaches"),
-    "target_misses": N_("Regional target missed"),
-    "within_target_pct": N_("Within regional target"),
-    "assessment_coverage_pct": N_("Assessment coverage"),
-    "remote_share_pct": N_("Remote share"),
-    "waiting": N_("Waiting"),
-    "past_deadline": N_("Past legal deadline"),
-    "due_today": N_("Deadline today"),
-    "due_within_7d": N_("Deadline within 7 days"),
     "contact_mode": N_("Channel"),
-    "contacts": N_("Contacts"),
-    "not_assessed_same_day": N_("Not assessed the same day"),
     "episode_id": N_("Episode"),
     "person_id": N_("Person (pseudonym)"),
     "assessed_on": N_("Assessed on"),
@@ -96,3 +71,18 @@ def label(mapping: dict, code: object) -> str:
     """Translated label of a code; unknown codes are shown as they are."""
     text = mapping.get(code)
     return gettext_(text) if text else ("" if code is None else str(code))
+
+
+def column_label(key: str) -> str:
+    """A column's label: an indicator's from the catalogue (already in the current
+    language), any other column's msgid from :data:`COLUMNS`."""
+    ind = CATALOGUE.get(key)
+    if ind is not None:
+        return ind.label[current_language.get()]
+    return COLUMNS.get(key, key)
+
+
+def computation_label(code: str) -> str:
+    """The monitoring computation's label in the current language."""
+    comp = COMPUTATIONS.get(code)
+    return comp.label[current_language.get()] if comp else code

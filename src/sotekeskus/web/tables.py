@@ -32,11 +32,11 @@ CODE_LABELS: dict[str, dict] = {
 class Column:
     key: str
     kind: str = "text"  # text, code, int, num, pct, date, period, unit
-    label: str | None = None  # msgid; default from labels.COLUMNS
+    label: str | None = None  # msgid; default: the catalogue's label, else labels.COLUMNS
 
     @property
     def msgid(self) -> str:
-        return self.label or L.COLUMNS.get(self.key, self.key)
+        return self.label or L.column_label(self.key)
 
     @property
     def numeric(self) -> bool:

@@ -21,6 +21,7 @@ from sotekeskus.web import charts, i18n
 from sotekeskus.web.deps import ManagementAccount, language_for
 from sotekeskus.web.exports import attachment, chart_response, table_response
 from sotekeskus.web.i18n import N_, gettext_
+from sotekeskus.web.labels import column_label
 from sotekeskus.web.manage.filters import (
     AGE_GROUP_CODES,
     PROFESSIONAL_GROUP_CODES,
@@ -41,27 +42,26 @@ from sotekeskus.web.tables import Column, Table
 
 router = APIRouter()
 
-#: Charts of the dashboard: name → (series, title, y axis title, bars, percent).
-CHARTS: dict[str, tuple[list[tuple[str, str]], str, str, bool, bool]] = {
-    "within": ([("within_7d_pct", N_("Within 7 days")),
-                ("within_14d_pct", N_("Within 14 days")),
-                ("within_target_pct", N_("Within regional target"))],
+#: Charts of the dashboard: name → (indicator codes of the catalogue, title, y axis title,
+#: bars, percent). Series labels come from the catalogue.
+CHARTS: dict[str, tuple[list[str], str, str, bool, bool]] = {
+    "within": (["within_7d_pct", "within_14d_pct", "within_target_pct"],
                N_("Share of access visits seen within 7 and 14 days"), "%", False, True),
-    "median": ([("median_wait_days", N_("Median wait (days)"))],
+    "median": (["median_wait_days"],
                N_("Median wait from assessment to visit"), N_("days"), False, False),
-    "breaches": ([("legal_breaches", N_("Legal breaches"))],
+    "breaches": (["legal_breaches"],
                  N_("Visits after the legal deadline (law)"), N_("visits"), True, False),
-    "targets": ([("target_misses", N_("Regional target missed"))],
+    "targets": (["target_misses"],
                 N_("Visits after the regional target (not a breach of law)"), N_("visits"),
                 True, False),
-    "channels": ([("remote_share_pct", N_("Remote share")),
-                  ("assessment_coverage_pct", N_("Assessment coverage"))],
+    "channels": (["remote_share_pct", "assessment_coverage_pct"],
                  N_("Remote share and assessment coverage"), "%", False, True),
 }
 
 
 def _chart_spec(request: Request, account: Account, name: str) -> dict:
-    series, title, y_title, bars, percent = CHARTS[name]
+    codes, title, y_title, bars, percent = CHARTS[name]
+    series = [(code, column_label(code)) for code in codes]
     holder = request.app.state.analytics
     f, rows = access_summary_rows(holder, account,
                                   with_default_months(holder, parse_filter(request.query_params)))
@@ -82,7 +82,7 @@ def chart_tables(view: AccessView) -> list[tuple[str, Table]]:
     out = []
     for name, (series, title, _y, _bars, _pct) in CHARTS.items():
         kinds = {c.key: c for c in view.summary.columns}
-        cols = [Column("month", "period"), *(kinds[key] for key, _label in series)]
+        cols = [Column("month", "period"), *(kinds[key] for key in series)]
         out.append((name, Table(f"chart_{name}", title, cols, view.summary.rows,
                                 view.summary.caption_note)))
     return out

@@ -20,6 +20,7 @@ from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.service import AnalyticsHolder
 from sotekeskus.analytics.suppression import public, suppress_rows
 from sotekeskus.domain.access_policy import Action
+from sotekeskus.indicators.catalogue import by_report
 from sotekeskus.store.users import Account
 from sotekeskus.web.deps import authorise
 from sotekeskus.web.i18n import N_
@@ -63,13 +64,8 @@ def visible_units(holder: AnalyticsHolder, account: Account) -> list[tuple[str, 
 
 # --------------------------------------------------------------------------- access
 
-ACCESS_COLUMNS = [
-    Column("visits", "int"), Column("within_7d_pct", "pct"), Column("within_14d_pct", "pct"),
-    Column("over_90d", "int"), Column("median_wait_days", "num"),
-    Column("legal_breaches", "int"), Column("target_misses", "int"),
-    Column("within_target_pct", "pct"), Column("assessment_coverage_pct", "pct"),
-    Column("remote_share_pct", "pct"),
-]
+#: Columns of the access tables: the catalogue's access indicators, in catalogue order.
+ACCESS_COLUMNS = [Column(i.code, i.column_kind) for i in by_report("access")]
 
 
 @dataclass
