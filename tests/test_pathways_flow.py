@@ -44,7 +44,8 @@ def test_hand_log_percentiles_case_durations_and_bottlenecks():
         ("assessed", "assessed", 24.0, 5.6), ("visit", "closed", 15.5, 3.6),
         ("referral", "closed", 12.0, 2.8)]
     assert detail["edges"][0] == {"from": "referral", "to": "assessed", "count": 5,
-                                  "median_hours": 12.0, "p90_hours": 38.4}
+                                  "median_hours": 12.0, "p90_hours": 38.4,
+                                  "total_hours": 92.0}
 
 
 def test_ties_keep_file_order():

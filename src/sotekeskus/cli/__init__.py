@@ -17,7 +17,7 @@ import sys
 
 import typer
 
-from sotekeskus.cli import demo, imports, report, rules, serve, synth
+from sotekeskus.cli import demo, imports, pathways, report, rules, serve, synth
 
 app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
                   no_args_is_help=True, add_completion=False)
@@ -25,6 +25,7 @@ app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-base
 # ---- command groups (one line each) -------------------------------------------------------
 app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
+pathways.register(report.app)  # report flow|continuity|clients|follow-up
 app.add_typer(rules.app, name="rules")
 
 # ---- single commands ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sotekeskus.ingest.errors import MAX_REPORTED_ERRORS, FieldError
 
 __all__ = ["EventLogError", "FieldError", "MissingDataError", "PathwaysError",
-           "RuleTableError"]
+           "RuleTableError", "UnknownCodeError"]
 
 
 class PathwaysError(ValueError):
@@ -35,3 +35,9 @@ class MissingDataError(PathwaysError):
 
 class RuleTableError(PathwaysError):
     """A rule table (segments, conditions, instruments) in YAML is invalid."""
+
+
+class UnknownCodeError(PathwaysError):
+    """A code outside its vocabulary (the message lists the allowed codes); a usage error."""
+
+    exit_code = 2

@@ -100,6 +100,7 @@ class Flow:
                                    "median_hours": hours(e.median_hours, e.count)}
             if extra:
                 row["p90_hours"] = hours(e.p90_hours, e.count)
+                row["total_hours"] = hours(e.total_hours, e.count)
             return row
 
         body: dict[str, Any] = {
@@ -116,7 +117,7 @@ class Flow:
             body["case_hours"] = {"median": hours(self.median_case_hours, self.cases),
                                   "p90": hours(self.p90_case_hours, self.cases)}
             body["bottlenecks"] = [
-                {**edge(e, True), "total_hours": hours(e.total_hours, e.count),
+                {**edge(e, True),
                  "share_of_time_pct": (None if suppress and is_small(e.count) or not total
                                        else round(100 * e.total_hours / total, 1))}
                 for e in self.bottlenecks()

@@ -1,0 +1,160 @@
+"""``sotekeskus report flow|continuity|clients|follow-up``: clients and pathways
+(docs/pathways.md). Registered on the ``report`` group by :func:`register`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sotekeskus.cli.common import DbOption, FormatOption, check_format, err, fail, out, parse_date
+
+if TYPE_CHECKING:
+    from sotekeskus.pathways.source import EpisodeSource
+
+NoSuppressOption = Annotated[bool, typer.Option(
+    "--no-suppress", help="Exact small counts (unit-level detail)")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the pathways reports to the ``report`` command group."""
+    app.command("flow")(report_flow)
+    app.command("continuity")(report_continuity)
+
+
+def _source(db: str | None) -> EpisodeSource:
+    from sotekeskus.pathways.source import EpisodeSource
+    from sotekeskus.store.database import resolve_url, sqlite_path
+
+    path = sqlite_path(resolve_url(db))
+    if path is not None and not path.exists():
+        raise fail(f"no store at {path}; import episodes first "
+                   "(sotekeskus import episodes FILE --db …)")
+    try:
+        return EpisodeSource.from_store(db)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _text(rows: Sequence[dict[str, Any]], digits: dict[str, int]) -> list[dict[str, Any]]:
+    """Floats as text with their own number of decimals (the table and CSV renderers would
+    otherwise show one decimal)."""
+    return [{k: (f"{v:.{digits[k]}f}" if k in digits and isinstance(v, float) else v)
+             for k, v in r.items()} for r in rows]
+
+
+def _json(body: dict[str, Any]) -> None:
+    out.file.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+
+# ---- flow -----------------------------------------------------------------------------------
+
+EDGE_COLUMNS = ["from", "to", "count", "median_hours", "p90_hours", "total_hours"]
+
+
+def report_flow(
+    log: Annotated[Path | None, typer.Option(
+        "--log", help="Event-log CSV: case_id,activity,timestamp[,resource]")] = None,
+    db: DbOption = None,
+    case_type: Annotated[str | None, typer.Option(
+        help="Only cases of this type (with --db)")] = None,
+    fmt: FormatOption = "table",
+    detail: Annotated[bool, typer.Option(
+        "--detail", help="JSON: add p90_hours, bottlenecks, case counts and durations")
+    ] = False,
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Patient flow: directly-follows graph, variants, start/end activities, durations."""
+    from sotekeskus.pathways.errors import EventLogError, PathwaysError
+    from sotekeskus.pathways.eventlog import read_event_log
+    from sotekeskus.pathways.flow import flow_from_table
+
+    fmt = check_format(fmt)
+    if log is not None and db is not None:
+        raise fail("give either --log FILE or --db, not both", 2)
+    if log is not None and case_type is not None:
+        raise fail("--case-type needs --db (an event-log file has no case types)", 2)
+    suppress = False
+    try:
+        if log is not None:
+            flow = flow_from_table(read_event_log(log))  # the user's own file: exact counts
+        else:
+            src = _source(db)
+            from sotekeskus.pathways.store_log import store_flow
+
+            flow = store_flow(src, case_type)
+            suppress = not no_suppress
+    except EventLogError as exc:
+        err.print(exc.render(), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except PathwaysError as exc:
+        raise fail(str(exc), getattr(exc, "exit_code", 1)) from None
+    if fmt == "json":
+        _json(flow.to_dict(detail=detail, suppress=suppress))
+        return
+    from sotekeskus.report_output import emit
+
+    body = flow.to_dict(detail=True, suppress=suppress)
+    edges = body["edges"]
+    hours = {"median_hours": 3, "p90_hours": 3, "total_hours": 3, "share_of_time_pct": 1}
+    if fmt == "csv":
+        emit(_text(edges, hours), EDGE_COLUMNS, "csv", console=out)
+        return
+    emit(edges, EDGE_COLUMNS, "table", console=out,
+         title="Directly-follows transitions (hours between the two activities)")
+    variants = [{"count": v["count"], "activities": " → ".join(v["activities"])}
+                for v in body["variants"][:20]]
+    emit(variants, ["count", "activities"], "table", console=out,
+         title=f"Variants (the {min(20, len(body['variants']))} most frequent of "
+               f"{len(body['variants'])})")
+    ends = [{"activity": a, "start": body["start_activities"].get(a, 0),
+             "end": body["end_activities"].get(a, 0)}
+            for a in sorted(set(body["start_activities"]) | set(body["end_activities"]))]
+    emit(ends, ["activity", "start", "end"], "table", console=out,
+         title="Start and end activities (cases)")
+    emit(body["bottlenecks"],
+         ["from", "to", "count", "median_hours", "p90_hours", "total_hours",
+          "share_of_time_pct"], "table", console=out,
+         title="Bottlenecks: transitions with the most total time")
+    out.print(f"Cases: {body['cases']}   events: {body['events']}   case duration median "
+              f"{body['case_hours']['median']} h, p90 {body['case_hours']['p90']} h",
+              highlight=False)
+
+
+# ---- continuity -----------------------------------------------------------------------------
+
+
+def report_continuity(
+    date_from: Annotated[str, typer.Option("--from", help="First visit date, YYYY-MM-DD")],
+    date_to: Annotated[str, typer.Option("--to", help="Last visit date (included)")],
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Continuity of care: mean Bice–Boxerman COC per unit and professional group."""
+    from sotekeskus.pathways.continuity import COLUMNS, DETAIL_COLUMNS, continuity, suppress
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    start = parse_date(date_from, "--from")
+    end = parse_date(date_to, "--to")
+    assert start is not None and end is not None
+    if end < start:
+        raise fail(f"--to {end} is before --from {start}", 2)
+    try:
+        result = continuity(_source(db), start, end)
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    if result.visits_without_professional:
+        err.print(f"note: {result.visits_without_professional:,} done visits in the period "
+                  "have no professional_id and are left out", highlight=False)
+    rows = result.rows if no_suppress else suppress(result.rows)
+    if fmt == "json":
+        _json({"units": [{c: r[c] for c in COLUMNS} for r in rows]})
+        return
+    emit(_text(rows, {"mean_coc": 3, "median_coc": 3}), DETAIL_COLUMNS, fmt, console=out,
+         title=f"Continuity of care (COC), visits {start} – {end}")

@@ -1,0 +1,94 @@
+"""The pathways reports on the command line: formats, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sotekeskus.cli import app
+from sotekeskus.cli import pathways as cli_pathways
+from tests.pathways.helpers import DATA, source
+
+HAND_LOG = str(DATA / "flow_hand.csv")
+
+
+def test_flow_json_from_a_log_file_is_the_hand_computed_result(runner):
+    result = runner.invoke(app, ["report", "flow", "--log", HAND_LOG, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == json.loads(
+        (DATA / "flow_hand_expected.json").read_text())
+
+
+def test_flow_json_detail_adds_p90_and_bottlenecks(runner):
+    result = runner.invoke(app, ["report", "flow", "--log", HAND_LOG, "-f", "json", "--detail"])
+    body = json.loads(result.stdout)
+    assert body["edges"][1]["p90_hours"] == 139.2
+    assert body["bottlenecks"][0]["from"] == "assessed" and body["cases"] == 7
+
+
+def test_flow_csv_and_table(runner):
+    result = runner.invoke(app, ["report", "flow", "--log", HAND_LOG, "-f", "csv"])
+    lines = result.stdout.splitlines()
+    assert lines[0] == "from,to,count,median_hours,p90_hours,total_hours"
+    assert lines[1] == "referral,assessed,5,12.000,38.400,92.000"
+    table = runner.invoke(app, ["report", "flow", "--log", HAND_LOG])
+    assert table.exit_code == 0
+    assert "Bottlenecks" in table.stdout and "referral → assessed → visit → closed" in table.stdout
+
+
+def test_flow_bad_log_names_the_line_and_value(runner, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("case_id,activity,timestamp\nA,x,2025-01-01\nA,y,2025-02-30T10:00\n")
+    result = runner.invoke(app, ["report", "flow", "--log", str(bad)])
+    assert result.exit_code == 1
+    assert "line 3" in result.output and "'2025-02-30T10:00'" in result.output
+    missing = tmp_path / "missing.csv"
+    missing.write_text("case,activity,timestamp\nA,x,2025-01-01\n")
+    result = runner.invoke(app, ["report", "flow", "--log", str(missing)])
+    assert result.exit_code == 1 and "column case_id" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["--log", HAND_LOG, "--case-type", "primary_access"],
+    ["--log", HAND_LOG, "--db", "x.db"],
+    ["--log", HAND_LOG, "--format", "xml"],
+])
+def test_flow_usage_errors(runner, args):
+    result = runner.invoke(app, ["report", "flow", *args])
+    assert result.exit_code == 2, result.output
+
+
+def test_flow_without_a_store_is_an_error(runner, tmp_path):
+    result = runner.invoke(app, ["report", "flow", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1 and "no store" in result.output
+
+
+@pytest.fixture
+def hand_store(monkeypatch):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("continuity_hand.csv"))
+
+
+def test_continuity_json_suppressed_and_not(runner, hand_store):
+    args = ["report", "continuity", "--from", "2025-01-01", "--to", "2025-03-31", "-f", "json"]
+    exact = runner.invoke(app, [*args, "--no-suppress"])
+    assert exact.exit_code == 0, exact.output
+    assert json.loads(exact.stdout) == json.loads(
+        (DATA / "continuity_hand_expected.json").read_text())
+    suppressed = json.loads(runner.invoke(app, args).stdout)
+    assert suppressed["units"][0] == {"unit_id": "U1", "professional_group": "nurse",
+                                      "persons": "<5", "mean_coc": None}
+
+
+def test_continuity_csv_keeps_three_decimals(runner, hand_store):
+    result = runner.invoke(app, ["report", "continuity", "--from", "2025-01-01",
+                                 "--to", "2025-03-31", "-f", "csv", "--no-suppress"])
+    assert "U2,physician,8,18,0.563,0.750" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["--from", "2025-13-01", "--to", "2025-03-31"], 2),
+    (["--from", "2025-03-31", "--to", "2025-01-01"], 2),
+])
+def test_continuity_bad_dates(runner, hand_store, args, code):
+    assert runner.invoke(app, ["report", "continuity", *args]).exit_code == code
