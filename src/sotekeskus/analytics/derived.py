@@ -68,7 +68,7 @@ def rulebook_fingerprint(book: RuleBook) -> str:
     Built from sorted, plain values so that it is the same in every process (the repr of a
     frozenset depends on string hashing, which differs between processes)."""
     rows = []
-    for r in sorted(book.rules, key=lambda r: r.id):
+    for r in sorted(book.episode_rules(), key=lambda r: r.id):
         rows.append([
             r.id, r.kind.value, r.leg.value, r.effective_from.isoformat(),
             r.effective_to.isoformat() if r.effective_to else None,

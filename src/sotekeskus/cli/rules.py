@@ -28,13 +28,16 @@ def rules_list(
     except RuleError as exc:
         raise fail(str(exc)) from None
     rows = [
-        {"id": r.id, "kind": r.kind.value, "leg": r.leg.value,
+        {"id": r.id, "kind": r.kind.value,
+         "case_types": ",".join(sorted(c.value for c in r.case_types)),
+         "from_event": r.from_event.value, "to_event": r.to_event.value,
          "effective_from": r.effective_from, "effective_to": r.effective_to,
          "service_areas": ",".join(sorted(a.value for a in r.service_areas)),
          "age": (f"{r.age_from}+" if r.age_from is not None else
                  f"<{r.age_below}" if r.age_below is not None else "all"),
          "limit": r.limit.describe(), "source": r.source}
-        for r in sorted(book.rules, key=lambda r: (r.kind, r.leg, r.effective_from, r.id))
+        for r in sorted(book.rules, key=lambda r: (r.kind, sorted(r.legs), r.effective_from,
+                                                   r.id))
         if day is None or r.in_force_on(day)
     ]
     emit(rows, list(rows[0]) if rows else ["id"], fmt, console=out, title="Rules")
