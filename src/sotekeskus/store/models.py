@@ -172,3 +172,21 @@ class IndicatorValue(Base):
     entered_by: Mapped[str] = mapped_column(String(100), default="")
     entered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     indicator: Mapped[MonitoringIndicator] = relationship(back_populates="values")
+
+
+class CaseEventRow(Base):
+    """One event of a case (the case-events file, planning.md §1); one row per
+    (``case_id``, ``event``): re-importing the pair replaces it."""
+
+    __tablename__ = "case_events"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    case_type: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    professional_group: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
