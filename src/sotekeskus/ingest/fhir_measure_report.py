@@ -19,6 +19,7 @@ not change between R4 and R4B).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -42,25 +43,25 @@ class MeasureReportError(ValueError):
     pass
 
 
+_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
+
+
 def period_range(period: str) -> tuple[date, date]:
-    """First and last day of a month ``2025-03``, quarter ``2025-Q4`` or year ``2025``."""
-    try:
-        year = int(period[:4])
-        if len(period) == 4:
-            return date(year, 1, 1), date(year, 12, 31)
-        if "-Q" in period:
-            q = int(period[-1])
-            if not 1 <= q <= 4:
-                raise ValueError
-            first, last_month = date(year, 3 * q - 2, 1), 3 * q
-        else:
-            month = int(period[5:7])
-            if len(period) != 7 or not 1 <= month <= 12:
-                raise ValueError
-            first, last_month = date(year, month, 1), month
-    except ValueError as exc:
+    """First and last day of a month ``2025-03``, quarter ``2025-Q4`` or year ``2025``
+    (strictly these forms: ``2025-3``, ``2025-Q01`` or ``25-03`` are refused)."""
+    m = _PERIOD.match(period)
+    if m is None or not 1 <= int(m.group(1)) <= 9999:
         raise MeasureReportError(
-            f"period: {period!r} is not YYYY-MM, YYYY-Qn or YYYY") from exc
+            f"period: {period!r} is not YYYY-MM, YYYY-Qn or YYYY")
+    year = int(m.group(1))
+    if m.group(2):
+        q = int(m.group(2))
+        first, last_month = date(year, 3 * q - 2, 1), 3 * q
+    elif m.group(3):
+        month = int(m.group(3))
+        first, last_month = date(year, month, 1), month
+    else:
+        first, last_month = date(year, 1, 1), 12
     nxt = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
     return first, date.fromordinal(nxt.toordinal() - 1)
 

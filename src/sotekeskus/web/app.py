@@ -22,11 +22,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request as StarletteRequest
 
 from sotekeskus.analytics.filters import FilterError
 from sotekeskus.analytics.service import AnalyticsHolder
@@ -39,6 +41,7 @@ from sotekeskus.web import account as account_pages
 from sotekeskus.web import admin, i18n, manage
 from sotekeskus.web.deps import current_account_or_none
 from sotekeskus.web.errors import Forbidden, NotAuthenticated
+from sotekeskus.web.input_guard import BadInput, InputGuard
 from sotekeskus.web.render import WEB_DIR, full_path, make_templates, render
 from sotekeskus.web.security import SECURITY_HEADERS, CsrfError, LoginThrottle
 
@@ -95,6 +98,14 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     app.state.throttle = throttle or LoginThrottle()
     app.state.secure_cookies = secure_cookies
 
+    def _bad_input(scope: Any, exc: BadInput) -> Response:
+        return render(StarletteRequest(scope), "error.html", status_code=exc.status,
+                      title=i18n.N_("Invalid request"),
+                      message=i18n.N_("Check the address or the form."), detail=str(exc))
+
+    # Innermost: runs inside the session and security-header middleware.
+    app.add_middleware(InputGuard, on_error=_bad_input)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
@@ -129,6 +140,20 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
         return render(request, "error.html", status_code=403, account=account,
                       title=i18n.N_("Access denied"),
                       message=i18n.N_("You do not have access to this information."))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        in_path = any(e.get("loc", ("",))[0] == "path" for e in errors)
+        detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg')}"
+                           for e in errors)[:500]
+        if in_path:  # e.g. /admin/indicators/abc or an id beyond 64 bits: no such page
+            return render(request, "error.html", status_code=404,
+                          title=i18n.N_("Page not found"),
+                          message=i18n.N_("There is no page at this address."), detail=detail)
+        return render(request, "error.html", status_code=400,
+                      title=i18n.N_("Invalid request"),
+                      message=i18n.N_("Check the address or the form."), detail=detail)
 
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Response:

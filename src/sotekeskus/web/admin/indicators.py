@@ -21,6 +21,7 @@ from sotekeskus.store.monitoring import (
 )
 from sotekeskus.store.users import Account
 from sotekeskus.web.deps import AdminAccount, require_csrf
+from sotekeskus.web.input_guard import Id
 from sotekeskus.web.render import render
 
 router = APIRouter()
@@ -44,7 +45,7 @@ def new_indicator(request: Request, account: AdminAccount) -> Response:
 
 
 @router.get("/indicators/{indicator_id}")
-def edit_indicator(indicator_id: int, request: Request,
+def edit_indicator(indicator_id: Id, request: Request,
                    account: AdminAccount) -> Response:
     ind = get_indicator(request.app.state.engine, indicator_id)
     if ind is None:
@@ -105,7 +106,7 @@ def save(
 
 @router.post("/indicators/{indicator_id}/value", dependencies=[Depends(require_csrf)])
 def enter_value(
-    indicator_id: int,
+    indicator_id: Id,
     request: Request,
     account: AdminAccount,
     period: Annotated[str, Form()] = "",
@@ -125,7 +126,7 @@ def enter_value(
 
 
 @router.post("/indicators/{indicator_id}/delete", dependencies=[Depends(require_csrf)])
-def remove(indicator_id: int, request: Request,
+def remove(indicator_id: Id, request: Request,
            account: AdminAccount) -> Response:
     engine = request.app.state.engine
     ind = get_indicator(engine, indicator_id)

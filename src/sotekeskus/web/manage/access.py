@@ -155,13 +155,11 @@ def measure_report(request: Request, account: ManagementAccount,
     except MeasureReportError as exc:
         return Response(str(exc), status_code=400, media_type="text/plain")
     f = replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
-    by = "month" if len(period) == 7 and "-Q" not in period else "quarter"
+    by = "year" if len(period) == 4 else ("quarter" if "-Q" in period else "month")
 
     def total_of(sub) -> dict | None:  # type: ignore[no-untyped-def]
         with holder.lock:
             rows = holder.get().access_summary(sub, by=by)
-        if len(period) == 4:  # a year: not a period of access_summary
-            return None
         rows = publish(account, rows)
         return next((r for r in rows if r["month"] == period), None)
 

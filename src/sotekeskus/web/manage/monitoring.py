@@ -12,6 +12,7 @@ from sotekeskus.web import charts, i18n
 from sotekeskus.web.deps import ManagementAccount, authorise, language_for
 from sotekeskus.web.exports import chart_response, table_response
 from sotekeskus.web.i18n import N_, gettext_
+from sotekeskus.web.input_guard import Id
 from sotekeskus.web.render import render
 from sotekeskus.web.tables import Column, Table
 
@@ -72,7 +73,7 @@ def monitoring_export(name: str, fmt: str, request: Request,
 
 
 @router.get("/monitoring/chart/{indicator_id}.{fmt}")
-def monitoring_chart(indicator_id: int, fmt: str, request: Request,
+def monitoring_chart(indicator_id: Id, fmt: str, request: Request,
                      account: ManagementAccount) -> Response:
     _require_region_view(account)
     ind = get_indicator(request.app.state.engine, indicator_id)
