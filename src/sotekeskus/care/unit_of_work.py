@@ -1,0 +1,84 @@
+"""One unit of work per use case (request, CLI command, API call) on the operational side.
+
+``with UnitOfWork(engine, actor, purpose) as uow:`` opens one transaction. Inside it the use
+case reads and writes through ``uow.session``; every person-level read is recorded with
+``uow.audit_read(...)`` and every change with ``uow.audit_change(...)``; both land in the
+append-only audit log **in the same transaction** as the data, so there is never a read
+without its audit row nor a change without its trace. Leaving the block normally commits;
+an exception rolls everything back (data and audit alike) and propagates.
+
+Authorisation is asked of the one access policy (:func:`UnitOfWork.authorise`), which
+raises :class:`NotAllowed` with the policy's reason; the refusal itself is audited in its
+own transaction, so a rolled-back use case still leaves the trace of the attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sotekeskus.domain.access_policy import Action, Actor, Resource, Scope, may
+from sotekeskus.store import audit
+from sotekeskus.store.models import AuditEvent
+
+
+class NotAllowed(PermissionError):
+    """The access policy refused the use case; the message is the policy's reason."""
+
+
+class UnitOfWork:
+    """A transaction plus its audit trail for one use case of one actor with one purpose."""
+
+    def __init__(self, engine: Engine, actor: Actor, purpose: str) -> None:
+        if not purpose.strip():
+            raise ValueError("a unit of work needs a purpose (why the data is used)")
+        self.engine = engine
+        self.actor = actor
+        self.purpose = purpose.strip()
+        self.session = Session(engine, expire_on_commit=False)
+        self._open = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.session.begin()
+        self._open = True
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self._open = False
+            self.session.close()
+
+    def authorise(self, action: Action, unit_ids: Iterable[str] | None = None) -> Scope:
+        """The policy's scope for ``action``; :class:`NotAllowed` (audited) when refused."""
+        scope = may(self.actor, action, Resource.units(unit_ids))
+        if not scope.allowed:
+            audit.record(self.engine, self.actor.name, audit.DENIED, action.value,
+                         f"{scope.reason}; purpose={self.purpose}")
+            raise NotAllowed(scope.reason)
+        return scope
+
+    def _audit(self, action: str, target: str, detail: str) -> None:
+        if not self._open:
+            raise RuntimeError("the unit of work is not open (use it in a with block)")
+        self.session.add(AuditEvent(
+            at=datetime.now(), actor=self.actor.name[:100], action=action[:64],
+            target=target.replace("\x00", "\ufffd")[:500],
+            detail=f"purpose={self.purpose}; {detail}".replace("\x00", "\ufffd")))
+
+    def audit_read(self, target: str, detail: str = "") -> None:
+        """Record a person-level read (e.g. ``case:123``) with this unit's purpose."""
+        self._audit(audit.READ_PERSONS, target, detail)
+
+    def audit_change(self, target: str, detail: str = "") -> None:
+        """Record a change made by this use case."""
+        self._audit(audit.ADMIN_CHANGE, target, detail)
