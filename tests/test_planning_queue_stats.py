@@ -231,9 +231,12 @@ def test_summary_counts_only_the_window_and_keeps_units_in_weeks():
     assert s.queue_too_big is True  # 4 > 2 * 1.25
     assert s.relief_capacity == pytest.approx(5 / 4 + (4 - 1.25) / 26)
     assert s.target_capacity is None
-    # gaps between referrals 7, 7, 7, 6 days
-    gaps = np.array([7, 7, 7, 6.0])
-    assert s.cv_demand == pytest.approx(gaps.std(ddof=1) / gaps.mean())
+    # referrals per week of the window: 1, 1, 1, 2 → √(var / mean) = √(0.25 / 1.25)
+    weekly = np.array([1, 1, 1, 2.0])
+    assert s.cv_demand == pytest.approx(np.sqrt(weekly.var(ddof=1) / weekly.mean()))
+    # removals per week 1, 1, 1, 0; the list ended no day empty → all four weeks count
+    weekly = np.array([1, 1, 1, 0.0])
+    assert s.cv_capacity == pytest.approx(np.sqrt(weekly.var(ddof=1) / weekly.mean()))
 
 
 def test_summary_capacity_is_measured_while_the_list_is_not_empty():
@@ -249,9 +252,9 @@ def test_summary_capacity_is_measured_while_the_list_is_not_empty():
     assert s.throughput == pytest.approx(3 / 2)
     assert s.load == pytest.approx((3 / 2) / (3 / (busy / 7)))
     assert s.queue_size == 0 and s.mean_wait_weeks is None and s.pressure is None
-    # removal gaps 1 (day 2 → 3, list non-empty at the end of day 2) and 9 (day 3 → 12,
-    # begins on a day the list ended empty: left out) → a single gap, no cv
+    # both weeks have a day on which the list ended empty → no removal cv
     assert s.cv_capacity is None
+    assert s.cv_demand == pytest.approx(np.sqrt(np.array([2, 1.0]).var(ddof=1) / 1.5))
     assert s.target_capacity == pytest.approx(target_capacity(
         1.5, 2, 4, s.cv_demand, 1.0))
 
@@ -266,6 +269,20 @@ def test_summary_pressure_compares_weeks_with_weeks():
     assert s.pressure == 4.0
     # wl_stats divides the mean wait in days (56) by the target in weeks: 7x our figure
     assert r_waiting_list_pressure(56, 4) == 7 * s.pressure
+
+
+def test_poisson_arrivals_have_a_cv_near_one_whatever_the_date_granularity():
+    rng = np.random.default_rng(3)
+    start = date(2024, 1, 1)
+    refs = []
+    for week in range(104):
+        for _ in range(rng.poisson(400)):  # 400 a week: many patients share a date
+            refs.append(start + timedelta(days=7 * week + int(rng.integers(0, 5))))
+    s = summarise_waiting_list(refs, [None] * len(refs), start=start,
+                               end=start + timedelta(days=727), target_wait_weeks=13)
+    assert s.cv_demand == pytest.approx(1.0, abs=0.2)
+    gaps = np.diff(np.sort([(r - start).days for r in refs]))
+    assert gaps.std(ddof=1) / gaps.mean() > 5  # the gaps between dates: far from 1
 
 
 def test_summary_accepts_date_times_and_rejects_bad_entries():

@@ -17,7 +17,18 @@ import sys
 
 import typer
 
-from sotekeskus.cli import demo, imports, pathways, report, rules, serve, synth
+from sotekeskus.cli import (
+    demo,
+    imports,
+    migrate,
+    pathways,
+    plan,
+    planning_reports,
+    report,
+    rules,
+    serve,
+    synth,
+)
 
 app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
                   no_args_is_help=True, add_completion=False)
@@ -26,12 +37,15 @@ app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-base
 app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 pathways.register(report.app)  # report flow|continuity|clients|follow-up
+planning_reports.register(report.app)  # report queues|care-debt
 app.add_typer(rules.app, name="rules")
+app.add_typer(plan.app, name="plan")
 
 # ---- single commands ----------------------------------------------------------------------
 app.command("synth")(synth.synth)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("migrate")(migrate.migrate)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -14,9 +14,13 @@ Definitions (all within the window):
 * ``capacity`` = removals in the window ÷ the weeks of the window on which the list was
   non-empty at the end of the day [patients/week] (a list that empties cannot show its
   capacity; equals the throughput when it never empties);
-* ``cv_demand`` = coefficient of variation of the times between consecutive referrals in
-  the window; ``cv_capacity`` the same for consecutive removals in the window, leaving out
-  the gaps that begin on a day the list ended empty (at least 2 gaps, else ``None``);
+* ``cv_demand`` = √(variance ÷ mean) of the referrals per whole week of the window (the
+  7-day blocks from ``start``; an incomplete last block is left out); ``cv_capacity`` the
+  same for the removals, over the blocks in which the list ended no day empty (at least 2
+  blocks with a positive mean, else ``None``). For a renewal process this index of
+  dispersion tends to the coefficient of variation of the times between events, the
+  quantity Kingman's formula takes (1 for Poisson arrivals); unlike the gaps between dates,
+  which NHSRwaitinglist uses, it is not inflated when many patients share a date;
 * ``queue_size`` = patients waiting at the end of ``end``: joined on or before it and not
   removed by then;
 * ``mean_wait`` = mean of (end − referral) over them, in weeks;
@@ -98,13 +102,14 @@ def _days(value: date | datetime | None, what: str, index: int) -> float:
     raise SummaryError(f"{what}[{index}]: {value!r} is not a date or date-time")
 
 
-def _cv(gaps: np.ndarray) -> float | None:
-    if gaps.size < 2:
+def _dispersion_cv(counts: np.ndarray) -> float | None:
+    """√(variance ÷ mean) of counts per period (None with < 2 periods or a zero mean)."""
+    if counts.size < 2:
         return None
-    mean = float(gaps.mean())
+    mean = float(counts.mean())
     if mean <= 0:
         return None
-    return float(gaps.std(ddof=1) / mean)
+    return float(np.sqrt(counts.var(ddof=1) / mean))
 
 
 def summarise_waiting_list(
@@ -121,8 +126,6 @@ def summarise_waiting_list(
     if len(referrals) != len(removals):
         raise SummaryError(f"{len(referrals)} referrals but {len(removals)} removals: "
                            "give one removal (or None) per referral")
-    if end < start:
-        raise SummaryError(f"end {end} is before start {start}")
     ref = np.array([_days(v, "referrals", i) for i, v in enumerate(referrals)], dtype=float)
     rem = np.array([_days(v, "removals", i) for i, v in enumerate(removals)], dtype=float)
     if np.isnan(ref).any():
@@ -133,6 +136,23 @@ def summarise_waiting_list(
         i = int(bad[0])
         raise SummaryError(f"entry {i}: removal {removals[i]} is before its referral "
                            f"{referrals[i]}")
+    return summarise_days(ref, rem, start=start, end=end, target_wait_weeks=target_wait_weeks,
+                          time_to_target_weeks=time_to_target_weeks)
+
+
+def summarise_days(
+    ref: np.ndarray,
+    rem: np.ndarray,
+    *,
+    start: date,
+    end: date,
+    target_wait_weeks: float,
+    time_to_target_weeks: float = 26,
+) -> WaitingListSummary:
+    """:func:`summarise_waiting_list` on arrays of days since 1970-01-01 (fractional for a
+    time of day; ``rem`` NaN while waiting), already checked: rem ≥ floor(ref)."""
+    if end < start:
+        raise SummaryError(f"end {end} is before start {start}")
     lo = _days(start, "start", 0)
     hi = _days(end, "end", 0) + 1.0  # end of the last day
     weeks = (hi - lo) / DAYS_PER_WEEK
@@ -156,13 +176,14 @@ def summarise_waiting_list(
     busy_days = int((size_by_day > 0).sum())
     capacity = in_rem.size / (busy_days / DAYS_PER_WEEK) if busy_days else None
 
-    cv_demand = _cv(np.diff(np.sort(in_ref)))
-    sorted_rem = np.sort(in_rem)
-    gaps = np.diff(sorted_rem)
-    if gaps.size:
-        gap_day = np.floor(sorted_rem[:-1] - lo).astype(np.int64)
-        gaps = gaps[size_by_day[gap_day] > 0]
-    cv_capacity = _cv(gaps)
+    n_blocks = n_days // 7
+    ref_blocks = np.floor((in_ref - lo) / DAYS_PER_WEEK).astype(np.int64)
+    rem_blocks = np.floor((in_rem - lo) / DAYS_PER_WEEK).astype(np.int64)
+    weekly_ref = np.bincount(ref_blocks[ref_blocks < n_blocks], minlength=n_blocks)
+    weekly_rem = np.bincount(rem_blocks[rem_blocks < n_blocks], minlength=n_blocks)
+    busy_block = (size_by_day[: n_blocks * 7].reshape(n_blocks, 7) > 0).all(axis=1)
+    cv_demand = _dispersion_cv(weekly_ref[:n_blocks])
+    cv_capacity = _dispersion_cv(weekly_rem[:n_blocks][busy_block])
 
     waiting = (ref < hi) & (~removed | (rem >= hi))
     queue_size = int(waiting.sum())

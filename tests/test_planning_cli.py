@@ -1,0 +1,88 @@
+"""The planning commands end to end: a store, ``report queues`` and ``plan …``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from sotekeskus.cli import app
+from sotekeskus.synth import write_episodes
+from tests.planning_data import episodes
+
+MON = date(2025, 3, 3)
+
+
+def d(days: int) -> date:
+    return MON + timedelta(days=days)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    tmp = tmp_path_factory.mktemp("plan")
+    rows = [dict(assessed=date(2025, 1, 6)) for _ in range(6)]
+    for w in range(4):
+        for k in range(3):
+            rows.append(dict(assessed=d(7 * w + k), visit=d(7 * w + k + 3)))
+        rows.append(dict(assessed=d(7 * w + 1)))
+        rows.append(dict(unit="U002", assessed=d(7 * w + 2), visit=d(7 * w + 9)))
+    path = write_episodes(episodes(rows), tmp / "episodes.csv")
+    db = str(tmp / "store.db")
+    result = CliRunner().invoke(app, ["import", "episodes", str(path), "--db", db])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_report_queues_json_with_and_without_suppression(runner, store):
+    args = ["report", "queues", "--db", store, "--from", str(MON), "--to", str(d(27)),
+            "-f", "json"]
+    exact = json.loads(runner.invoke(app, [*args, "--no-suppress"]).stdout)["rows"]
+    u1 = [r for r in exact if r["queue_id"] == "oral/dental_hygienist/U001"]
+    assert [r["week"] for r in u1] == [str(d(7 * w)) for w in range(4)]
+    assert [r["arrivals"] for r in u1] == [4, 4, 4, 4]
+    assert [r["served"] for r in u1] == [3, 3, 3, 3]
+    assert [r["size"] for r in u1] == [7, 8, 9, 10]
+    pooled = [r for r in exact if r["queue_id"] == "oral/dental_hygienist/all"]
+    assert [r["arrivals"] for r in pooled] == [5, 5, 5, 5]
+    published = json.loads(runner.invoke(app, args).stdout)["rows"]
+    u2 = [r for r in published if r["queue_id"] == "oral/dental_hygienist/U002"]
+    assert u2[0]["arrivals"] == "<5" and u2[0]["size"] == "<5"
+    assert u2[0]["median_wait_days"] is None
+
+
+def test_report_queues_rejects_bad_options(runner, store):
+    result = runner.invoke(app, ["report", "queues", "--db", store, "--queue", "dental/x"])
+    assert result.exit_code == 2 and "service_area 'dental'" in result.output
+    result = runner.invoke(app, ["report", "queues", "--db", store, "--level", "region"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["report", "queues", "--db", store, "--queue", "oral/dentist"])
+    assert result.exit_code == 1 and "no such queue" in result.output
+    result = runner.invoke(app, ["report", "queues", "--db", store + ".missing"])
+    assert result.exit_code == 1 and "no store" in result.output
+
+
+def test_plan_queue_json(runner, store):
+    result = runner.invoke(app, ["plan", "queue", "--db", store, "--queue",
+                                 "oral/dental_hygienist/U001", "--target-wait", "28",
+                                 "--on", str(d(27)), "--window-weeks", "4", "--by",
+                                 str(d(27 + 56)), "-f", "json", "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    figures = {r["figure"]: r["value"] for r in json.loads(result.stdout)["rows"]}
+    assert figures["demand"] == 4.0 and figures["capacity"] == 3.0
+    assert figures["queue_size"] == 10
+    assert figures["target_queue_size"] == 4.0  # 4 a week × 4 weeks ÷ 4
+    assert figures["relief_capacity"] == pytest.approx(4 + (10 - 4) / 8)
+    assert figures["extra_per_week"] == pytest.approx(4.75 - 3)
+
+
+def test_plan_queue_errors(runner, store):
+    base = ["plan", "queue", "--db", store, "--queue", "oral/dental_hygienist"]
+    assert runner.invoke(app, [*base, "--target-wait", "0"]).exit_code == 2
+    result = runner.invoke(app, [*base, "--target-wait", "90", "--by", "2020-01-01"])
+    assert result.exit_code == 1 and "is not after the date of the list" in result.output
+    result = runner.invoke(app, ["plan", "queue", "--db", store, "--queue", "oral/dentist",
+                                 "--target-wait", "90"])
+    assert result.exit_code == 1 and "no queue oral/dentist/all" in result.output
