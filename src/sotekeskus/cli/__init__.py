@@ -18,6 +18,7 @@ import sys
 import typer
 
 from sotekeskus.cli import (
+    deadlines,
     demo,
     imports,
     migrate,
@@ -39,6 +40,9 @@ app.add_typer(report.app, name="report")
 pathways.register(report.app)  # report flow|continuity|clients|follow-up
 planning_reports.register(report.app)  # report queues|care-debt
 app.add_typer(rules.app, name="rules")
+imports.app.command("events")(deadlines.import_events)
+report.app.command("deadlines")(deadlines.report_deadlines)
+report.app.command("deadlines-open")(deadlines.report_deadlines_open)
 app.add_typer(plan.app, name="plan")
 
 # ---- single commands ----------------------------------------------------------------------
