@@ -29,6 +29,7 @@ from sotekeskus.cli import (
     rules,
     serve,
     synth,
+    t3,
 )
 
 app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
@@ -39,6 +40,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 pathways.register(report.app)  # report flow|continuity|clients|follow-up
 planning_reports.register(report.app)  # report queues|care-debt
+t3.register(report.app)  # report t3
 app.add_typer(rules.app, name="rules")
 imports.app.command("events")(deadlines.import_events)
 report.app.command("deadlines")(deadlines.report_deadlines)

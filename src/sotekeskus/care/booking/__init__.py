@@ -1,0 +1,1 @@
+"""Booking: schedules (weekly templates + exceptions), slots, appointments, T3."""
