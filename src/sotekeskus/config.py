@@ -12,6 +12,10 @@ override the environment through ``load_settings(db=…)``.
 - ``secret_key``: ``SOTEKESKUS_SECRET_KEY`` (default: one kept in the store's meta table);
 - ``trusted_proxies``: ``SOTEKESKUS_TRUSTED_PROXIES``, comma-separated addresses whose
   ``X-Forwarded-*`` headers are believed (default none);
+- ``session_idle_minutes``: ``SOTEKESKUS_SESSION_IDLE_MINUTES``, a signed-in session ends
+  after this long without a request (default 30);
+- ``session_max_hours``: ``SOTEKESKUS_SESSION_MAX_HOURS``, and this long after sign-in
+  however active (default 8);
 - ``production``: ``SOTEKESKUS_PRODUCTION`` (``1``/``true``): refuses test-only features;
 - ``spark_master``: ``SOTEKESKUS_SPARK_MASTER`` (default ``local[*]``).
 """
@@ -52,12 +56,27 @@ class Settings:
     analytics_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "sotekeskus")
     secret_key: str | None = None
     trusted_proxies: frozenset[str] = frozenset()
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 8.0
     production: bool = False
     spark_master: str = "local[*]"
 
     def with_db(self, db: str | None) -> Settings:
         """The same settings with another store (``--db``), if one is given."""
         return self if not db else replace(self, db_url=resolve_db_url(db))
+
+
+def _positive(source: Mapping[str, str], name: str, default: float) -> float:
+    text = source.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1e6:
+        raise SettingsError(f"{name}={text!r}: use a positive number")
+    return value
 
 
 def load_settings(db: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,12 +90,16 @@ def load_settings(db: str | None = None, env: Mapping[str, str] | None = None) -
     production = source.get("SOTEKESKUS_PRODUCTION", "").strip().lower()
     if production and production not in _TRUE | {"0", "false", "no", "off"}:
         raise SettingsError(f"SOTEKESKUS_PRODUCTION={production!r}: use 1/true or 0/false")
+    idle = _positive(source, "SOTEKESKUS_SESSION_IDLE_MINUTES", 30.0)
+    max_hours = _positive(source, "SOTEKESKUS_SESSION_MAX_HOURS", 8.0)
     return Settings(
         db_url=resolve_db_url(db or source.get("SOTEKESKUS_DB") or DEFAULT_DB),
         rules_dirs=rules,
         analytics_dir=Path(analytics) if analytics else Path.home() / ".cache" / "sotekeskus",
         secret_key=source.get("SOTEKESKUS_SECRET_KEY") or None,
         trusted_proxies=proxies,
+        session_idle_minutes=idle,
+        session_max_hours=max_hours,
         production=production in _TRUE,
         spark_master=source.get("SOTEKESKUS_SPARK_MASTER") or "local[*]",
     )

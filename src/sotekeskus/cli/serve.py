@@ -26,4 +26,6 @@ def serve(
     url = resolve_url(db)
     web = create_app(url, secure_cookies=not insecure_cookies, warm_up=True)
     out.print(f"Serving on http://{host}:{port}  (Ctrl+C stops)", highlight=False)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    # no Server banner; X-Forwarded-* are read by the app from Settings.trusted_proxies only
+    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False,
+                proxy_headers=False)

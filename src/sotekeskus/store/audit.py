@@ -22,6 +22,7 @@ READ_PERSONS = "read_person_level"
 EXPORT_PERSONS = "export_person_level"
 DENIED = "access_denied"
 ADMIN_CHANGE = "admin_change"
+USER_CHANGE = "user_change"  # the users CLI: created, deactivated, password reset
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,22 @@ def record(
     engine: Engine, actor: str, action: str, target: str = "", detail: str = "",
     at: datetime | None = None,
 ) -> None:
-    """Append one audit row (its own transaction, committed before the data is returned)."""
+    """Append one audit row (its own transaction, committed before the data is returned).
+
+    NUL characters (which PostgreSQL cannot store in text) are replaced by U+FFFD, so that
+    no value typed by a client can make the audit write, and with it the request, fail.
+    """
     with Session(engine) as session, session.begin():
         session.add(
             AuditEvent(
-                at=at or datetime.now(), actor=actor[:100], action=action[:64],
-                target=target[:500], detail=detail,
+                at=at or datetime.now(), actor=_text(actor)[:100], action=_text(action)[:64],
+                target=_text(target)[:500], detail=_text(detail),
             )
         )
+
+
+def _text(value: str) -> str:
+    return str(value).replace("\x00", "\ufffd")
 
 
 def events(

@@ -190,3 +190,21 @@ class CaseEventRow(Base):
     urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
     professional_group: Mapped[str | None] = mapped_column(String(32), nullable=True)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class UserSession(Base):
+    """A signed-in session (server side): the signed cookie carries only its random ``id``.
+
+    A session is valid while ``ended_at`` is empty, the user is active, the last request is
+    within the idle lifetime and the start within the absolute lifetime (settings).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    address: Mapped[str] = mapped_column(String(64), default="")

@@ -43,7 +43,7 @@ from sotekeskus.web.deps import current_account_or_none
 from sotekeskus.web.errors import Forbidden, NotAuthenticated
 from sotekeskus.web.input_guard import BadInput, InputGuard
 from sotekeskus.web.render import WEB_DIR, full_path, make_templates, render
-from sotekeskus.web.security import SECURITY_HEADERS, CsrfError, LoginThrottle
+from sotekeskus.web.security import CsrfError, SignInThrottle, WebSecurity, response_headers
 
 SESSION_COOKIE = "sotekeskus_session"
 SESSION_MAX_AGE = 8 * 3600
@@ -65,7 +65,7 @@ def _secret_key(engine: Engine, given: str | None) -> str:
 
 
 def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bool = True,
-               throttle: LoginThrottle | None = None, warm_up: bool = False) -> FastAPI:
+               throttle: SignInThrottle | None = None, warm_up: bool = False) -> FastAPI:
     """The app over the store at ``db_url`` (migrated to the newest schema on start).
 
     ``secure_cookies``: send the session cookie only over HTTPS (keep it on in production;
@@ -95,7 +95,8 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     app.state.db_url = db_url
     app.state.analytics = AnalyticsHolder(db_url)
     app.state.templates = make_templates()
-    app.state.throttle = throttle or LoginThrottle()
+    app.state.throttle = throttle or SignInThrottle()
+    app.state.security = WebSecurity.from_settings(load_settings())
     app.state.secure_cookies = secure_cookies
 
     def _bad_input(scope: Any, exc: BadInput) -> Response:
@@ -109,9 +110,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            if key == "Cache-Control" and request.url.path.startswith("/static/"):
-                continue
+        for key, value in response_headers(request).items():
             response.headers.setdefault(key, value)
         return response
 

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 
 from sotekeskus.domain.access_policy import Action, Actor, Resource, Role, Scope, may
-from sotekeskus.store.users import Account, get_account
+from sotekeskus.store.users import Account
 from sotekeskus.web import i18n
 from sotekeskus.web.errors import Forbidden, NotAuthenticated
-from sotekeskus.web.security import check_csrf
+from sotekeskus.web.security import check_csrf, session_account
 
 LANG_COOKIE = "sotekeskus_lang"
 
@@ -22,12 +22,7 @@ def current_account_or_none(request: Request) -> Account | None:
     cached = getattr(request.state, "account", "unset")
     if cached != "unset":
         return cached  # type: ignore[no-any-return]
-    account = None
-    uid = request.session.get("uid") if "session" in request.scope else None
-    if isinstance(uid, int):
-        account = get_account(request.app.state.engine, uid)
-        if account is None:
-            request.session.clear()
+    account = session_account(request)  # server-side session (web.security)
     request.state.account = account
     return account
 

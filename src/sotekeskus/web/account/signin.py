@@ -1,4 +1,11 @@
-"""Sign-in, sign-out and the language switch."""
+"""Sign-in, sign-out and the language switch.
+
+Sign-in answers an unknown name, a wrong password and a deactivated account alike (401,
+"Wrong username or password.", one argon2 verification each). Repeated failures are slowed
+per (typed name, client address) and per address (:class:`~sotekeskus.web.security.
+SignInThrottle`): 429 with ``Retry-After``, the same for every name. A successful sign-in
+starts a server-side session; sign-out ends it, so a copied cookie stops working.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from sotekeskus.store.users import authenticate, set_language
 from sotekeskus.web.deps import LANG_COOKIE, current_account_or_none, require_csrf
 from sotekeskus.web.i18n import LANGUAGES, N_
 from sotekeskus.web.render import render
+from sotekeskus.web.security import begin_session, client_address, end_current_session
 
 router = APIRouter()
 
@@ -27,8 +35,9 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-def client_key(request: Request) -> str:
-    return "ip:" + (request.client.host if request.client else "unknown")
+def _printable(text: str) -> str:
+    """``text`` with control characters (NUL, …) dropped, for the audit log."""
+    return "".join(ch for ch in text if ch.isprintable())
 
 
 @router.get("/")
@@ -53,29 +62,28 @@ def login(
 ) -> Response:
     app = request.app
     throttle = app.state.throttle
-    keys = (client_key(request), "user:" + username.strip().lower())
-    wait = throttle.retry_after(*keys)
+    address = client_address(request)
+    actor = _printable(username)[:100] or "-"
+    wait = throttle.retry_after(username, address)
     if wait:
-        audit.record(app.state.engine, username[:100] or "-", audit.SIGN_IN_FAILED,
-                     "login", "throttled")
+        audit.record(app.state.engine, actor, audit.SIGN_IN_FAILED, "login",
+                     f"throttled address={address}")
         return render(request, "login.html", status_code=429,
                       headers={"Retry-After": str(wait)}, next=safe_next(next, ""),
                       error=N_("Too many failed sign-ins. Wait a while and try again."))
     result = authenticate(app.state.engine, username, password)
     if result.account is None:
-        throttle.failed(*keys)
-        audit.record(app.state.engine, username[:100] or "-", audit.SIGN_IN_FAILED,
-                     "login", result.reason)
-        message = (N_("The account is locked for a while after too many failed sign-ins.")
-                   if result.reason == "locked" else N_("Wrong username or password."))
+        throttle.failed(username, address)
+        audit.record(app.state.engine, actor, audit.SIGN_IN_FAILED, "login",
+                     f"{result.reason} address={address}")
         return render(request, "login.html", status_code=401, next=safe_next(next, ""),
-                      error=message)
-    throttle.succeeded(*keys)
+                      error=N_("Wrong username or password."))
+    throttle.succeeded(username, address)
     account = result.account
-    request.session.clear()  # new session on sign-in (no fixation), new CSRF token
-    request.session["uid"] = account.id
+    begin_session(request, account)  # new server-side session (no fixation), new CSRF token
     request.session["lang"] = account.language
-    audit.record(app.state.engine, account.username, audit.SIGN_IN, "login", account.role)
+    audit.record(app.state.engine, account.username, audit.SIGN_IN, "login",
+                 f"{account.role} address={address}")
     response = RedirectResponse(safe_next(next, "/situation"), status_code=303)
     response.set_cookie(LANG_COOKIE, account.language, max_age=365 * 24 * 3600,
                         samesite="lax", secure=app.state.secure_cookies, httponly=True)
@@ -87,10 +95,7 @@ def logout(request: Request) -> Response:
     account = current_account_or_none(request)
     if account is not None:
         audit.record(request.app.state.engine, account.username, audit.SIGN_OUT, "logout")
-    lang = request.session.get("lang")
-    request.session.clear()
-    if lang:
-        request.session["lang"] = lang
+    end_current_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
