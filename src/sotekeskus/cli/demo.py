@@ -12,7 +12,7 @@ import typer
 from sotekeskus.cli.common import out, parse_date
 from sotekeskus.cli.imports import import_episodes, import_units
 from sotekeskus.cli.serve import serve
-from sotekeskus.cli.synth import generate, write_region
+from sotekeskus.cli.synth import events_file_of, generate, write_region
 
 
 def demo(
@@ -55,6 +55,12 @@ def demo(
     if not imported:
         import_units(units_file, str(db_path))
         import_episodes(episodes_file, str(db_path))
+    from sotekeskus.store.case_events import count_events
+
+    if events_file_of(episodes_file).exists() and not count_events(engine):
+        from sotekeskus.cli.deadlines import import_events
+
+        import_events(events_file_of(episodes_file), str(db_path))
     from sotekeskus.store.monitoring import seed_region_indicators
     from sotekeskus.store.users import seed_demo_users
 

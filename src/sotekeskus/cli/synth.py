@@ -22,7 +22,8 @@ def synth(
                        ] = "2025-12-31",
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same region)")] = 1,
 ) -> None:
-    """Generate a synthetic region: episodes, plus units beside them (<out>.units.csv)."""
+    """Generate a synthetic region: episodes, plus units (<out>.units.csv) and the
+    social-welfare and specialist case events (<out>.events.csv|.parquet) beside them."""
     start = parse_date(date_from, "--from")
     end = parse_date(date_to, "--to")
     assert start is not None and end is not None
@@ -35,8 +36,11 @@ def synth(
     region = generate(residents, start, end, seed)
     units_file = out_file.with_name(out_file.stem + ".units.csv")
     write_region(region, out_file, units_file)
-    out.print(f"Wrote {region.episodes.num_rows:,} episodes to {out_file} and "
-              f"{region.units.num_rows} units to {units_file}.", highlight=False)
+    events_file = events_file_of(out_file)
+    out.print(f"Wrote {region.episodes.num_rows:,} episodes to {out_file}, "
+              f"{region.units.num_rows} units to {units_file} and "
+              f"{region.case_events.num_rows if region.case_events else 0:,} case events to "
+              f"{events_file}.", highlight=False)
 
 
 def generate(residents: int, start: date, end: date, seed: int) -> Region:
@@ -48,9 +52,16 @@ def generate(residents: int, start: date, end: date, seed: int) -> Region:
                                progress=lambda d, t: bar.update(task, completed=d, total=t))
 
 
+def events_file_of(episodes_file: Path) -> Path:
+    """The case-events file written beside an episode file (same format)."""
+    return episodes_file.with_name(episodes_file.stem + ".events" + episodes_file.suffix)
+
+
 def write_region(region: Region, episodes_file: Path, units_file: Path) -> None:
     from sotekeskus.synth import write_episodes, write_units
 
     episodes_file.parent.mkdir(parents=True, exist_ok=True)
     write_episodes(region.episodes, episodes_file)
     write_units(region.units, units_file)
+    if region.case_events is not None:
+        write_episodes(region.case_events, events_file_of(episodes_file))

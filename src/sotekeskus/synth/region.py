@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from sotekeskus.synth.calibration import AREAS, DEFAULT_CALIBRATION, STATUSES, Calibration
+from sotekeskus.synth.case_events import generate_case_events
 from sotekeskus.synth.demand import draw_contacts
 from sotekeskus.synth.episodes import build_episode_table
 from sotekeskus.synth.modes import assign_modes
@@ -43,11 +44,13 @@ _STREAMS = (
 
 @dataclass(frozen=True)
 class SyntheticRegion:
-    """A generated region: ``episodes`` (episode-file columns), ``units`` and ``truth``."""
+    """A generated region: ``episodes`` (episode-file columns), ``units``, ``truth`` and the
+    social-welfare and specialist ``case_events`` (case-events file columns)."""
 
     episodes: pa.Table
     units: pa.Table
     truth: dict[str, Any]
+    case_events: pa.Table | None = None
 
 
 def _rngs(seed: int) -> dict[str, np.random.Generator]:
@@ -219,8 +222,11 @@ def generate_region(
         remote_targets,
         n,
     )
+    case_events, truth["case_events"] = generate_case_events(
+        population, timeline, person_ids, np.asarray(UNIT_IDS)[person_unit], seed, residents)
     tick()
-    return SyntheticRegion(episodes=episodes, units=units_table(), truth=truth)
+    return SyntheticRegion(episodes=episodes, units=units_table(), truth=truth,
+                           case_events=case_events)
 
 
 def _truth(
