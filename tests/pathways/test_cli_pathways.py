@@ -92,3 +92,25 @@ def test_continuity_csv_keeps_three_decimals(runner, hand_store):
 ])
 def test_continuity_bad_dates(runner, hand_store, args, code):
     assert runner.invoke(app, ["report", "continuity", *args]).exit_code == code
+
+
+def test_clients_json_and_csv(runner, monkeypatch):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("clients_hand.csv"))
+    exact = runner.invoke(app, ["report", "clients", "--to", "2025-12-31", "-f", "json",
+                                "--no-suppress"])
+    assert exact.exit_code == 0, exact.output
+    assert json.loads(exact.stdout) == json.loads(
+        (DATA / "clients_hand_expected.json").read_text())
+    suppressed = json.loads(runner.invoke(app, ["report", "clients", "--to", "2025-12-31",
+                                                "-f", "json"]).stdout)
+    assert suppressed["rows"][-1]["multi_service_2"] == "<5"
+    csv = runner.invoke(app, ["report", "clients", "--to", "2025-12-31", "-f", "csv",
+                              "--no-suppress"]).stdout.splitlines()
+    assert csv[0].startswith("unit_id,age_group,clients,multi_service_2,")
+    assert csv[-1] == "all,all,12,4,33.3,1,8.3,2,16.7,29,14,48.3"
+
+
+def test_clients_default_end_is_the_last_visit(runner, monkeypatch):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("clients_hand.csv"))
+    body = json.loads(runner.invoke(app, ["report", "clients", "-f", "json"]).stdout)
+    assert (body["from"], body["to"]) == ("2025-01-02", "2026-01-01")

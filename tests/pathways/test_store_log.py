@@ -90,3 +90,36 @@ def test_flow_from_an_imported_store(runner, tmp_path):
                                       "median_hours": None}
     bad = runner.invoke(app, ["report", "flow", "--db", db, "--case-type", "dental"])
     assert bad.exit_code == 2 and "allowed:" in bad.output
+
+
+def test_flow_of_case_events_in_a_store(runner, tmp_path):
+    from sotekeskus.ingest.case_events import read_case_event_file
+    from sotekeskus.store.case_events import upsert_case_events
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    db = str(tmp_path / "store.db")
+    assert runner.invoke(app, ["import", "episodes", str(DATA / "access_hand.csv"),
+                               "--db", db]).exit_code == 0
+    events = tmp_path / "events.csv"
+    lines = ["case_id,person_id,birth_date,unit_id,case_type,event,at"]
+    for i in range(6):  # 6 cases: referral → assessed after 10 + i days → decision a day later
+        lines += [f"NP{i},P{i},1990-01-01,U01,neuropsychiatric_assessment,referral,"
+                  f"2025-01-01T08:00:00",
+                  f"NP{i},P{i},1990-01-01,U01,neuropsychiatric_assessment,assessed,"
+                  f"2025-01-{11 + i:02d}T08:00:00",
+                  f"NP{i},P{i},1990-01-01,U01,neuropsychiatric_assessment,decision,"
+                  f"2025-01-{12 + i:02d}T08:00:00"]
+    events.write_text("\n".join(lines) + "\n")
+    engine = make_engine(resolve_url(db))
+    upgrade(engine)
+    upsert_case_events(engine, read_case_event_file(events))
+    result = runner.invoke(app, ["report", "flow", "--db", db, "--case-type",
+                                 "neuropsychiatric_assessment", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["variants"] == [{"activities": ["referral", "assessed", "decision"],
+                                 "count": 6}]
+    assert body["edges"] == [
+        {"from": "assessed", "to": "decision", "count": 6, "median_hours": 24.0},
+        {"from": "referral", "to": "assessed", "count": 6, "median_hours": 12.5 * 24}]

@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     """Add the pathways reports to the ``report`` command group."""
     app.command("flow")(report_flow)
     app.command("continuity")(report_continuity)
+    app.command("clients")(report_clients)
 
 
 def _source(db: str | None) -> EpisodeSource:
@@ -158,3 +159,41 @@ def report_continuity(
         return
     emit(_text(rows, {"mean_coc": 3, "median_coc": 3}), DETAIL_COLUMNS, fmt, console=out,
          title=f"Continuity of care (COC), visits {start} – {end}")
+
+
+# ---- clients --------------------------------------------------------------------------------
+
+
+def report_clients(
+    date_to: Annotated[str | None, typer.Option(
+        "--to", help="Last day of the 12 months, YYYY-MM-DD (default: the last visit date)")
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Multi-service clients (2+ / 3+ service areas) and high users (top 10 % by contacts)
+    in 12 months, per home unit and age group."""
+    from sotekeskus.pathways.clients import COLUMNS, clients, suppress
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    end = parse_date(date_to, "--to")
+    src = _source(db)
+    if end is None:
+        row = src.con.execute("SELECT max(CAST(visit_at AS DATE)) FROM episodes "
+                              "WHERE status = 'done'").fetchone()
+        if row is None or row[0] is None:
+            raise fail(f"{src.label} has no done visits")
+        end = row[0]
+    assert end is not None
+    result = clients(src, end)
+    rows = result.rows if no_suppress else suppress(result.rows)
+    if fmt == "json":
+        _json({"from": result.date_from.isoformat(), "to": result.date_to.isoformat(),
+               "high_user_threshold": result.high_user_threshold,
+               "rows": [{c: r[c] for c in COLUMNS} for r in rows]})
+        return
+    emit(rows, COLUMNS, fmt, console=out,
+         title=f"Clients {result.date_from} – {result.date_to} (high user: "
+               f"{result.high_user_threshold} or more contacts)")

@@ -26,9 +26,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sotekeskus.pathways.errors import EventLogError, FieldError
+
+MAX_REPORTED = 50
 
 REQUIRED = ("case_id", "activity", "timestamp")
 OPTIONAL = ("resource",)
@@ -144,47 +147,85 @@ def _record_lines(data: bytes, records: int) -> list[int] | range:
 
 
 def _validate(path: str, raw: pa.Table, lines: list[int] | range) -> pa.Table:
+    """Vectorised checks (Arrow; DuckDB for timestamps of an unusual shape); the typed log
+    or an :class:`EventLogError` with every violation."""
     n = raw.num_rows
-    if "resource" not in raw.column_names:
-        raw = raw.append_column("resource", pa.array([""] * n, pa.string()))
-    raw = raw.append_column("__line", pa.array(lines, pa.int64()))
-    raw = raw.append_column("__seq", pa.array(range(n), pa.int64()))
+
+    def trimmed(name: str) -> pa.Array:
+        if name not in raw.column_names:
+            return pa.array([""] * n, pa.string())
+        return pc.utf8_trim_whitespace(raw.column(name).combine_chunks())
+
+    case_id, activity, text = trimmed("case_id"), trimmed("activity"), trimmed("timestamp")
+    ts = _timestamps(text)
+    problems = [
+        ("case_id", pc.equal(case_id, ""), raw.column("case_id"), "a value is required"),
+        ("activity", pc.equal(activity, ""), raw.column("activity"), "a value is required"),
+        ("timestamp", pc.and_(pc.is_null(ts), pc.equal(text, "")), raw.column("timestamp"),
+         "a value is required"),
+        ("timestamp", pc.and_(pc.is_null(ts), pc.not_equal(text, "")), raw.column("timestamp"),
+         "not a valid ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optionally with Z or an "
+         "offset)"),
+    ]
+    total = sum(int(pc.sum(mask).as_py() or 0) for _, mask, _, _ in problems)
+    if total:
+        line_numbers = pa.array(lines, pa.int64())
+        found: list[tuple[int, int, FieldError]] = []
+        for order, (column, mask, values, message) in enumerate(problems):
+            rows = pc.indices_nonzero(mask).slice(0, MAX_REPORTED)
+            for i in rows.to_pylist():
+                line = int(line_numbers[i].as_py())
+                found.append((line, order, FieldError(line, column, values[i].as_py(),
+                                                      message)))
+        found.sort(key=lambda f: (f[0], f[1]))
+        raise EventLogError(path, [f[2] for f in found[:MAX_REPORTED]], total)
+    resource = trimmed("resource")
+    return pa.table({
+        "case_id": case_id, "activity": activity, "timestamp": ts,
+        "resource": pc.if_else(pc.equal(resource, ""), pa.scalar(None, pa.string()), resource),
+        "seq": pa.array(range(n), pa.int64()),
+    }).cast(EVENT_LOG_SCHEMA)
+
+
+def _timestamps(text: pa.Array) -> pa.Array:
+    """Parse ISO 8601 date-times (microseconds, naive local time; null when invalid).
+
+    The usual shapes ``YYYY-MM-DDTHH:MM:SS`` / ``YYYY-MM-DD HH:MM:SS`` are parsed with Arrow
+    and accepted only if the parsed day and second equal the written ones (Arrow's parser
+    rolls 2025-04-31 over to May 1 and 23:59:60 to the next day; it rejects month 13, hour
+    24 and minute 60 itself); anything else goes through DuckDB: the regular expression of
+    the module docstring, an offset or ``Z`` converted to Finnish local time."""
+    fast: pa.Array = pa.nulls(len(text), pa.timestamp("us"))
+    for sep in ("T", " "):
+        fmt = f"%Y-%m-%d{sep}%H:%M:%S"
+        shape = pc.match_substring_regex(text, rf"^\d{{4}}-\d\d-\d\d{sep}\d\d:\d\d:\d\d$")
+        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        exact = pc.and_(shape, pc.is_valid(parsed))
+        for start, part in ((8, pc.day), (17, pc.second)):  # no roll-over (04-31, 23:59:60)
+            written = pc.utf8_slice_codeunits(text, start, start + 2)
+            exact = pc.and_(exact, pc.equal(pc.cast(pc.if_else(shape, written, "0"), pa.int64()),
+                                            part(parsed)))
+        fast = pc.if_else(pc.fill_null(exact, False), parsed.cast(pa.timestamp("us")), fast)
+    rest = pc.indices_nonzero(pc.is_null(fast))
+    if len(rest) == 0:
+        return fast
     con = duckdb.connect()
     try:
         con.execute(f"SET TimeZone='{LOCAL_TZ}'")
-        con.register("raw", raw)
-        v = "trim(timestamp)"
-        ts = (f"CASE WHEN NOT regexp_matches({v}, '{_TS_RE}') THEN NULL "
-              f"WHEN regexp_matches({v}, '{_TS_WITH_OFFSET_RE}') "
-              f"THEN timezone('{LOCAL_TZ}', try_cast({v} AS TIMESTAMPTZ)) "
-              f"ELSE try_cast({v} AS TIMESTAMP) END")
-        con.execute(f"""
-            CREATE TEMP TABLE typed AS SELECT __line, __seq AS seq,
-                trim(case_id) AS case_id, trim(activity) AS activity,
-                timestamp AS timestamp_text, {ts} AS ts, nullif(trim(resource), '') AS resource
-            FROM raw""")
-        con.unregister("raw")
-        checks = " UNION ALL ".join([
-            "SELECT __line, 0 AS ord, 'case_id' AS col, case_id AS val, "
-            "'a value is required' AS msg FROM typed WHERE case_id = ''",
-            "SELECT __line, 1, 'activity', activity, 'a value is required' "
-            "FROM typed WHERE activity = ''",
-            "SELECT __line, 2, 'timestamp', timestamp_text, CASE WHEN trim(timestamp_text) = '' "
-            "THEN 'a value is required' ELSE 'not a valid ISO 8601 date-time "
-            "(YYYY-MM-DDTHH:MM:SS, optionally with Z or an offset)' END "
-            "FROM typed WHERE ts IS NULL",
-        ])
-        row = con.execute(f"SELECT count(*) FROM ({checks})").fetchone()
-        total = int(row[0]) if row else 0
-        if total:
-            found = con.execute(
-                f"SELECT __line, col, val, msg FROM ({checks}) ORDER BY __line, ord LIMIT 50"
-            ).fetchall()
-            raise EventLogError(path, [FieldError(int(r[0]), r[1], r[2], r[3]) for r in found],
-                                total)
-        table = con.execute(
-            "SELECT case_id, activity, CAST(ts AS TIMESTAMP) AS timestamp, resource, "
-            "CAST(seq AS BIGINT) AS seq FROM typed ORDER BY seq").to_arrow_table()
+        slow = pa.table({"i": rest, "t": text.take(rest)})
+        con.register("slow", slow)
+        parsed_rest = con.execute(f"""
+            SELECT i, CAST(CASE WHEN NOT regexp_matches(t, '{_TS_RE}') THEN NULL
+                        WHEN regexp_matches(t, '{_TS_WITH_OFFSET_RE}')
+                        THEN timezone('{LOCAL_TZ}', try_cast(t AS TIMESTAMPTZ))
+                        ELSE try_cast(t AS TIMESTAMP) END AS TIMESTAMP) AS ts
+            FROM slow ORDER BY i""").to_arrow_table()
     finally:
         con.close()
-    return table.cast(EVENT_LOG_SCHEMA)
+    values = fast.to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    mask = pc.is_null(fast).to_numpy(zero_copy_only=False).copy()
+    slow_ts = parsed_rest.column("ts").cast(pa.timestamp("us"))
+    idx = parsed_rest.column("i").to_numpy()
+    values[idx] = slow_ts.to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    mask[idx] = pc.is_null(slow_ts).to_numpy(zero_copy_only=False)
+    return pa.array(values, pa.timestamp("us"), mask=mask)

@@ -139,40 +139,58 @@ def discover_flow(con: duckdb.DuckDBPyConnection, relation: str = "event_log") -
     """Directly-follows graph, variants, start/end activities and durations of the event
     log ``relation`` (a table or view with ``case_id, activity, timestamp, seq``)."""
     _check_columns(con, relation)
-    order = "ORDER BY timestamp, seq"
+    # Integer keys make the partitioned sort and the lists several times cheaper than text.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE __flow_pairs AS
-        SELECT activity AS source,
-               lead(activity) OVER w AS target,
-               (epoch_us(lead(timestamp) OVER w) - epoch_us(timestamp)) / 3.6e9 AS hours
-        FROM {relation}
-        WINDOW w AS (PARTITION BY case_id {order})""")
+        CREATE OR REPLACE TEMP TABLE __flow_acts AS
+        SELECT activity, CAST(row_number() OVER (ORDER BY activity) AS INTEGER) AS aid
+        FROM (SELECT DISTINCT activity FROM {relation})""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __flow_ids AS
+        SELECT case_id, row_number() OVER () AS cid
+        FROM (SELECT DISTINCT case_id FROM {relation})""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __flow_events AS
+        SELECT i.cid, a.aid, epoch_us(e.timestamp) AS ts, e.seq
+        FROM {relation} e JOIN __flow_ids i ON e.case_id = i.case_id
+        JOIN __flow_acts a ON e.activity = a.activity""")
+    con.execute("DROP TABLE __flow_ids")
+    # One window pass: each event's position in its case, and the next event.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE __flow_steps AS
+        SELECT cid, aid, ts, row_number() OVER w AS pos, lead(aid) OVER w AS next_aid,
+               (lead(ts) OVER w - ts) / 3.6e9 AS hours
+        FROM __flow_events WINDOW w AS (PARTITION BY cid ORDER BY ts, seq)""")
+    con.execute("DROP TABLE __flow_events")
+    names = dict(con.execute("SELECT aid, activity FROM __flow_acts").fetchall())
     edges = [
-        Edge(str(r[0]), str(r[1]), int(r[2]), float(r[3]), float(r[4]), float(r[5]),
+        Edge(names[r[0]], names[r[1]], int(r[2]), float(r[3]), float(r[4]), float(r[5]),
              float(r[6]))
         for r in con.execute("""
-            SELECT source, target, count(*) AS n, median(hours), quantile_cont(hours, 0.9),
+            SELECT aid, next_aid, count(*) AS n, median(hours), quantile_cont(hours, 0.9),
                    avg(hours), sum(hours)
-            FROM __flow_pairs WHERE target IS NOT NULL
-            GROUP BY source, target ORDER BY n DESC, source, target""").fetchall()
+            FROM __flow_steps WHERE next_aid IS NOT NULL
+            GROUP BY aid, next_aid""").fetchall()
     ]
-    activities = {str(r[0]): int(r[1]) for r in con.execute(
-        "SELECT source, count(*) AS n FROM __flow_pairs GROUP BY source "
-        "ORDER BY n DESC, source").fetchall()}
-    con.execute("DROP TABLE __flow_pairs")
-    con.execute(f"""
+    edges.sort(key=lambda e: (-e.count, e.source, e.target))
+    activities = _named(con, "SELECT aid, count(*) FROM __flow_steps GROUP BY aid", names)
+    # Per case: the activities in order. Unordered lists of (position, activity) are
+    # gathered in parallel and sorted per case afterwards (cheaper than an ordered
+    # aggregate).
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE __flow_cases AS
-        SELECT case_id, list(activity {order}) AS acts,
-               (epoch_us(max(timestamp)) - epoch_us(min(timestamp))) / 3.6e9 AS hours
-        FROM {relation} GROUP BY case_id""")
-    variants = [Variant(tuple(r[0]), int(r[1])) for r in con.execute(
-        "SELECT acts, count(*) AS n FROM __flow_cases GROUP BY acts "
-        "ORDER BY n DESC, acts").fetchall()]
-    starts = _counts(con, "acts[1]")
-    ends = _counts(con, "acts[-1]")
+        SELECT list_transform(list_grade_up(p), i -> a[i]) AS acts, hours FROM (
+            SELECT list(aid) AS a, list(pos) AS p, (max(ts) - min(ts)) / 3.6e9 AS hours
+            FROM __flow_steps GROUP BY cid)""")
+    con.execute("DROP TABLE __flow_steps")
+    variants = [Variant(tuple(names[a] for a in r[0]), int(r[1])) for r in con.execute(
+        "SELECT acts, count(*) FROM __flow_cases GROUP BY acts").fetchall()]
+    variants.sort(key=lambda v: (-v.count, v.activities))
+    starts = _named(con, "SELECT acts[1], count(*) FROM __flow_cases GROUP BY 1", names)
+    ends = _named(con, "SELECT acts[-1], count(*) FROM __flow_cases GROUP BY 1", names)
     row = con.execute("SELECT count(*), sum(len(acts)), median(hours), "
                       "quantile_cont(hours, 0.9) FROM __flow_cases").fetchone()
     con.execute("DROP TABLE __flow_cases")
+    con.execute("DROP TABLE __flow_acts")
     assert row is not None
     return Flow(
         cases=int(row[0]), events=int(row[1] or 0), edges=edges, variants=variants,
@@ -183,10 +201,10 @@ def discover_flow(con: duckdb.DuckDBPyConnection, relation: str = "event_log") -
     )
 
 
-def _counts(con: duckdb.DuckDBPyConnection, expr: str) -> dict[str, int]:
-    return {str(r[0]): int(r[1]) for r in con.execute(
-        f"SELECT {expr} AS a, count(*) AS n FROM __flow_cases GROUP BY a "
-        "ORDER BY n DESC, a").fetchall()}
+def _named(con: duckdb.DuckDBPyConnection, sql: str, names: dict[int, str]) -> dict[str, int]:
+    """``{activity: count}`` by count descending, then name."""
+    pairs = [(names[r[0]], int(r[1])) for r in con.execute(sql).fetchall()]
+    return dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
 
 
 def _check_columns(con: duckdb.DuckDBPyConnection, relation: str) -> None:

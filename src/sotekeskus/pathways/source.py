@@ -54,7 +54,10 @@ class EpisodeSource:
         url = resolve_url(db)
         Analytics.open(url)  # builds or refreshes the snapshot
         path = snapshot_path(url)
-        return cls(duckdb.connect(str(path), read_only=True), f"the store {db or url}")
+        src = cls(duckdb.connect(str(path), read_only=True), f"the store {db or url}")
+        if not src.has_table("case_events"):
+            _attach_case_events(src.con, url)
+        return src
 
     def close(self) -> None:
         self.con.close()
@@ -92,3 +95,32 @@ class EpisodeSource:
             raise MissingDataError(
                 f"{purpose} needs {column}, and none of the {row[1]:,} episodes it would use "
                 f"in {self.label} has a value; import episodes with {column} (contract v2)")
+
+
+def _attach_case_events(con: duckdb.DuckDBPyConnection, url: str) -> None:
+    """Expose the store's ``case_events`` table (when it has one) as the view
+    ``case_events``, read in place through DuckDB's sqlite / postgres scanner."""
+    from sqlalchemy.engine import make_url
+
+    from sotekeskus.analytics.source import load_extension
+    from sotekeskus.store.database import sqlite_path
+
+    spath = sqlite_path(url)
+    if spath is not None:
+        load_extension(con, "sqlite")
+        con.execute("SET sqlite_all_varchar = true")
+        literal, kind = str(spath).replace("'", "''"), "sqlite"
+    else:
+        load_extension(con, "postgres")
+        parsed = make_url(url)
+        dsn = " ".join(  # libpq quoting: a value may hold spaces, quotes, backslashes
+            "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
+            for k, v in (("host", parsed.host), ("port", parsed.port),
+                         ("dbname", parsed.database), ("user", parsed.username),
+                         ("password", parsed.password)) if v)
+        literal, kind = dsn.replace("'", "''"), "postgres"
+    con.execute(f"ATTACH '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
+    tables = {str(r[0]) for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'sk_store'").fetchall()}
+    if "case_events" in tables:
+        con.execute("CREATE TEMP VIEW case_events AS SELECT * FROM sk_store.case_events")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ACTIVITIES = ("referral", "assessed", "queued", "visit", "lab", "consultation",
               "follow_up", "closed")
@@ -69,22 +70,25 @@ def random_event_log(cases: int, seed: int = 0, max_length: int = 12,
     epoch = np.datetime64("2022-01-01T00:00", "m")
     resources = np.array(["nurse", "physician", "psychologist", "social_worker"])
     return pa.table({
-        "case_id": pa.array(np.char.add("K", case.astype(str))),
-        "activity": pa.array(np.asarray(ACTIVITIES)[act]),
+        "case_id": pc.binary_join_element_wise("K", pa.array(case).cast(pa.string()), ""),
+        "activity": pa.DictionaryArray.from_arrays(
+            pa.array(act.astype(np.int32)), pa.array(ACTIVITIES)).cast(pa.string()),
         "timestamp": pa.array((epoch + minute).astype("datetime64[us]")),
-        "resource": pa.array(resources[rng.integers(0, resources.size, size=case.size)]),
+        "resource": pa.DictionaryArray.from_arrays(
+            pa.array(rng.integers(0, resources.size, size=case.size).astype(np.int32)),
+            pa.array(resources)).cast(pa.string()),
         "seq": pa.array(np.arange(case.size, dtype=np.int64)),
     })
 
 
 def write_event_log_csv(log: pa.Table, path: str) -> None:
     """Write ``log`` as an event-log CSV (``case_id,activity,timestamp,resource``)."""
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     out = pa.table({
         "case_id": log["case_id"], "activity": log["activity"],
-        "timestamp": pc.strftime(log["timestamp"], format="%Y-%m-%dT%H:%M:%S"),
+        "timestamp": pc.strftime(log["timestamp"].cast(pa.timestamp("s")),
+                                 format="%Y-%m-%dT%H:%M:%S"),
         "resource": log["resource"],
     })
     pacsv.write_csv(out, path, pacsv.WriteOptions(quoting_style="none"))
