@@ -3,11 +3,19 @@
 An indicator is bound either to a built-in computation (one of :data:`COMPUTATIONS`, each
 evaluated by the analytics engine, so that its numbers are the access report's) or to
 ``manual`` values entered by hand for each period. Periods are ``"2025"`` (yearly) or
-``"2025-Q4"`` (quarterly).
+``"2025-Q4"`` (quarterly), years :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
+
+Numbers typed by an administrator (values, targets, baseline) must be finite and in range:
+a percentage (unit ``%``) 0–100, anything else within ±:data:`MAX_ABS_VALUE`; ``1e30``,
+``inf`` or ``nan`` are refused with a message naming the field. On reading, a value that
+is not (an older store, a direct SQL edit) is left out, as is a period that is not one, so
+nothing stored can break a page.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,26 +25,24 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from sotekeskus.indicators.catalogue import COMPUTATION_LIST
 from sotekeskus.store.models import IndicatorTarget, IndicatorValue, MonitoringIndicator
 
 PERIOD_KINDS: tuple[str, ...] = ("year", "quarter")
 
-#: Built-in computations an indicator may be bound to (code → what it computes).
-COMPUTATIONS: dict[str, str] = {
-    "manual": "values entered by hand for each period",
-    "remote_share": "share of done episodes with a remote contact mode (phone, video, chat, "
-    "e-service), percent",
-    "within_7d_share": "share of access visits in outpatient medical care (medical) with a "
-    "wait of 7 days or less, percent",
-    "within_7d_physician": "as within_7d_share, physician visits only, percent",
-    "within_14d_share": "share of access visits in medical care with a wait of 14 days or "
-    "less, percent",
-    "median_wait_days": "median wait of access visits in medical care, days",
-    "legal_breaches": "access visits after the legal deadline (all service areas with rules)",
-    "waiting_count": "persons on the waiting list on the last day of the period",
-}
+#: Built-in computations an indicator may be bound to (code → what it computes): the
+#: indicator catalogue's monitoring bindings.
+COMPUTATIONS: dict[str, str] = {c.code: c.description for c in COMPUTATION_LIST}
 
 _PERIOD_RE = {"year": re.compile(r"^\d{4}$"), "quarter": re.compile(r"^\d{4}-Q[1-4]$")}
+#: Years a period may name (the care-guarantee data era; keeps period ranges small).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+#: Largest magnitude of a value, target or baseline that is not a percentage.
+MAX_ABS_VALUE = 1e9
+#: The range of a percentage (unit of measure ``%``).
+PERCENT_RANGE = (0.0, 100.0)
+
+_log = logging.getLogger(__name__)
 
 
 class MonitoringError(ValueError):
@@ -73,7 +79,65 @@ def check_period(period: str, kind: str) -> str:
     if not _PERIOD_RE[kind].match(period):
         example = "2025" if kind == "year" else "2025-Q4"
         raise MonitoringError(f"period: {period!r} is not a {kind} period like {example}")
+    if not FIRST_YEAR <= int(period[:4]) <= LAST_YEAR:
+        raise MonitoringError(f"period: {period!r} is outside the years "
+                              f"{FIRST_YEAR}–{LAST_YEAR}")
     return period
+
+
+def value_range(unit_of_measure: str) -> tuple[float, float]:
+    """Smallest and largest value allowed for an indicator with this unit."""
+    return PERCENT_RANGE if unit_of_measure.strip() == "%" else (-MAX_ABS_VALUE, MAX_ABS_VALUE)
+
+
+def check_value(value: float, field: str, unit_of_measure: str) -> float:
+    """``value`` as a float, or :class:`MonitoringError` naming ``field`` and the range."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise MonitoringError(f"{field}: {value!r} is not a number") from exc
+    if not math.isfinite(number):
+        raise MonitoringError(f"{field}: {value!r} is not a finite number")
+    low, high = value_range(unit_of_measure)
+    if not low <= number <= high:
+        what = "a percentage" if unit_of_measure.strip() == "%" else "a value"
+        raise MonitoringError(f"{field}: {number:g} is out of range; {what} must be within "
+                              f"{low:g} … {high:g}")
+    return number
+
+
+def _readable(value: float | None, unit_of_measure: str) -> float | None:
+    """A stored number if it passes :func:`check_value`, else None (logged)."""
+    if value is None:
+        return None
+    try:
+        return check_value(value, "stored value", unit_of_measure)
+    except MonitoringError as exc:
+        _log.warning("monitoring: ignoring %s", exc)
+        return None
+
+
+def _readable_period(period: str | None, kind: str | None = None) -> str | None:
+    if not period:
+        return None
+    kinds = [kind] if kind in _PERIOD_RE else list(_PERIOD_RE)
+    for k in kinds:
+        try:
+            return check_period(period, k)
+        except MonitoringError:
+            continue
+    _log.warning("monitoring: ignoring the period %r", period)
+    return None
+
+
+def _readable_series(items: Iterable[Any], kind: str, unit: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in sorted(items, key=lambda i: str(i.period)):
+        period = _readable_period(item.period, kind)
+        value = _readable(item.value, unit)
+        if period is not None and value is not None and period == item.period:
+            out[period] = value
+    return out
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -89,14 +153,18 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def _to_indicator(row: MonitoringIndicator) -> Indicator:
+    """The typed view of a row; numbers and periods that fail the checks are left out."""
+    unit = row.unit_of_measure or ""
+    kind = row.period_kind if row.period_kind in PERIOD_KINDS else "year"
     return Indicator(
         id=row.id, code=row.code, name_fi=row.name_fi, name_sv=row.name_sv,
         name_en=row.name_en, definition=row.definition, unit_of_measure=row.unit_of_measure,
-        computation=row.computation, period_kind=row.period_kind,
-        baseline_value=row.baseline_value, baseline_period=row.baseline_period,
+        computation=row.computation, period_kind=kind,
+        baseline_value=_readable(row.baseline_value, unit),
+        baseline_period=_readable_period(row.baseline_period),
         higher_is_better=row.higher_is_better,
-        targets={t.period: t.value for t in sorted(row.targets, key=lambda t: t.period)},
-        values={v.period: v.value for v in sorted(row.values, key=lambda v: v.period)},
+        targets=_readable_series(row.targets, kind, unit),
+        values=_readable_series(row.values, kind, unit),
     )
 
 
@@ -106,7 +174,14 @@ def list_indicators(engine: Engine) -> list[Indicator]:
         return [_to_indicator(r) for r in rows]
 
 
+def _valid_id(indicator_id: object) -> bool:
+    """A database id (SQLite and PostgreSQL integers are 64-bit)."""
+    return isinstance(indicator_id, int) and 0 < indicator_id < 2**63
+
+
 def get_indicator(engine: Engine, indicator_id: int) -> Indicator | None:
+    if not _valid_id(indicator_id):
+        return None
     with Session(engine) as session:
         row = session.get(MonitoringIndicator, indicator_id)
         return _to_indicator(row) if row else None
@@ -142,10 +217,14 @@ def save_indicator(
         raise MonitoringError(f"period_kind: must be one of {', '.join(PERIOD_KINDS)}")
     if baseline_period:
         baseline_period = baseline_period.strip().upper()
-        if not (_PERIOD_RE["year"].match(baseline_period)
-                or _PERIOD_RE["quarter"].match(baseline_period)):
-            raise MonitoringError("baseline_period: expected a period like 2022 or 2022-Q4")
-    checked = {check_period(p, period_kind): float(v) for p, v in (targets or {}).items()}
+        if _readable_period(baseline_period) != baseline_period:
+            raise MonitoringError(f"baseline_period: expected a period like 2022 or 2022-Q4 "
+                                  f"within the years {FIRST_YEAR}–{LAST_YEAR}")
+    unit = unit_of_measure.strip() or "%"
+    if baseline_value is not None:
+        baseline_value = check_value(baseline_value, "baseline_value", unit)
+    checked = {check_period(p, period_kind): check_value(v, f"targets: {p}", unit)
+               for p, v in (targets or {}).items()}
     with Session(engine) as session, session.begin():
         clash = session.scalar(select(MonitoringIndicator).where(MonitoringIndicator.code == code))
         if indicator_id is None:
@@ -154,15 +233,19 @@ def save_indicator(
             row = MonitoringIndicator(code=code)
             session.add(row)
         else:
-            row = session.get(MonitoringIndicator, indicator_id)
+            row = (session.get(MonitoringIndicator, indicator_id)
+                   if _valid_id(indicator_id) else None)
             if row is None:
                 raise MonitoringError(f"indicator {indicator_id} does not exist")
             if clash is not None and clash.id != indicator_id:
                 raise MonitoringError(f"code: {code!r} is already in use")
+            for entered in row.values:  # a new unit must still hold the values entered
+                check_value(entered.value, f"unit_of_measure: the value of {entered.period}",
+                            unit)
             row.code = code
         row.name_fi, row.name_sv, row.name_en = name_fi.strip(), name_sv.strip(), name_en.strip()
         row.definition = definition.strip()
-        row.unit_of_measure = unit_of_measure.strip() or "%"
+        row.unit_of_measure = unit
         row.computation = computation
         row.period_kind = period_kind
         row.baseline_value = baseline_value
@@ -174,6 +257,8 @@ def save_indicator(
 
 
 def delete_indicator(engine: Engine, indicator_id: int) -> None:
+    if not _valid_id(indicator_id):
+        return
     with Session(engine) as session, session.begin():
         row = session.get(MonitoringIndicator, indicator_id)
         if row is not None:
@@ -184,6 +269,8 @@ def set_value(
     engine: Engine, indicator_id: int, period: str, value: float | None, entered_by: str
 ) -> None:
     """Enter (or with ``None`` remove) the hand-entered value of one period."""
+    if not _valid_id(indicator_id):
+        raise MonitoringError(f"indicator {indicator_id} does not exist")
     with Session(engine) as session, session.begin():
         row = session.get(MonitoringIndicator, indicator_id)
         if row is None:
@@ -194,6 +281,7 @@ def set_value(
             if existing is not None:
                 row.values.remove(existing)
             return
+        value = check_value(value, "value", row.unit_of_measure or "")
         if existing is None:
             row.values.append(
                 IndicatorValue(period=period, value=float(value), entered_by=entered_by,
