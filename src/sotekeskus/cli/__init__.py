@@ -30,6 +30,7 @@ from sotekeskus.cli import (
     serve,
     synth,
     t3,
+    users,
 )
 
 app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
@@ -46,6 +47,7 @@ imports.app.command("events")(deadlines.import_events)
 report.app.command("deadlines")(deadlines.report_deadlines)
 report.app.command("deadlines-open")(deadlines.report_deadlines_open)
 app.add_typer(plan.app, name="plan")
+app.add_typer(users.app, name="users")
 
 # ---- single commands ----------------------------------------------------------------------
 app.command("synth")(synth.synth)

@@ -30,9 +30,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, distinct, select, update
 from sqlalchemy.orm import Session
 
+from sotekeskus.domain.access_policy import STAFF_ROLES
 from sotekeskus.store.models import Episode, Unit, User, UserSession, UserUnit
 
-ROLES: tuple[str, ...] = ("manager", "leadership", "analyst", "admin")
+#: Roles a staff account may have (the access policy's staff roles).
+ROLES: tuple[str, ...] = tuple(r.value for r in STAFF_ROLES)
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 
 #: Shortest password accepted for a new password (create, reset).
