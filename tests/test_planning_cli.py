@@ -86,3 +86,61 @@ def test_plan_queue_errors(runner, store):
     result = runner.invoke(app, ["plan", "queue", "--db", store, "--queue", "oral/dentist",
                                  "--target-wait", "90"])
     assert result.exit_code == 1 and "no queue oral/dentist/all" in result.output
+
+
+def test_plan_simulate_json_compares_with_doing_nothing(runner, store):
+    result = runner.invoke(app, [
+        "plan", "simulate", "--db", store, "--queue", "oral/dental_hygienist/U001",
+        "--target-wait", "28", "--on", str(d(27)), "--weeks", "6", "--replications", "3",
+        "--extra", "5", "--extra-cost", "80", "-f", "json", "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["queue"] == "oral/dental_hygienist/U001" and body["start"] == str(d(28))
+    estimates = {r["estimate"]: r["value"] for r in body["estimates"]}
+    assert estimates["start_list"] == 10
+    rows = body["rows"]
+    assert len(rows) == 6 and rows[0]["week"] == str(d(28))
+    assert rows[-1]["size_scenario"] <= rows[-1]["size_as_is"]
+    assert rows[0]["size_as_is_lo"] <= rows[0]["size_as_is"] <= rows[0]["size_as_is_hi"]
+    answers = {r["question"]: r for r in body["answers"]}
+    assert answers["patients served by extra"]["as_is"] == ""
+    assert "80" not in answers["cost"]["as_is"]
+
+
+def test_plan_simulate_with_a_scenario_file(runner, store, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"""
+queue: oral/dental_hygienist/U001
+target_wait_days: 28
+weeks: 3
+replications: 2
+on: {d(27)}
+extra_capacity:
+  - name: bought
+    per_week: 4
+    from: {d(28)}
+    to: {d(41)}
+    cost_per_patient: 90
+""", encoding="utf-8")
+    result = runner.invoke(app, ["plan", "simulate", "--db", store, "--scenario", str(path),
+                                 "-f", "json"])
+    assert result.exit_code == 0, result.output
+    answers = {r["question"]: r for r in json.loads(result.stdout)["answers"]}
+    assert "patients served by bought" in answers
+    path.write_text("queue: oral/dental_hygienist\nweek: 3\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", "simulate", "--db", store, "--scenario", str(path)])
+    assert result.exit_code == 1 and "unknown key 'week'" in result.output
+    result = runner.invoke(app, ["plan", "simulate", "--db", store, "--scenario", str(path),
+                                 "--queue", "oral/dentist"])
+    assert result.exit_code == 2
+
+
+def test_plan_simulate_usage_errors(runner, store):
+    assert runner.invoke(app, ["plan", "simulate", "--db", store]).exit_code == 2
+    result = runner.invoke(app, ["plan", "simulate", "--db", store, "--queue",
+                                 "oral/dental_hygienist", "--extra", "5", "--extra-from",
+                                 "2026-02-01", "--extra-to", "2026-01-01"])
+    assert result.exit_code == 2 and "before it starts" in result.output
+    result = runner.invoke(app, ["plan", "simulate", "--db", store, "--queue",
+                                 "oral/dental_hygienist", "--replications", "1"])
+    assert result.exit_code == 1 and "replications must be 2 or more" in result.output

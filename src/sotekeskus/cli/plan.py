@@ -121,3 +121,116 @@ def plan_queue(
     if fmt == "table":
         for note in result.notes:
             out.print(f"note: {note}", highlight=False)
+
+
+@app.command("simulate")
+def plan_simulate(
+    queue: Annotated[str | None, typer.Option(
+        "--queue", help="service_area/professional_group[/unit_id] (or in --scenario)")] = None,
+    target_wait: Annotated[float | None, typer.Option(
+        "--target-wait", help="Regional target wait in days")] = None,
+    weeks: Annotated[int, typer.Option(help="Weeks to simulate")] = 52,
+    replications: Annotated[int, typer.Option(help="Simulated futures per scenario")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same result)")] = 1,
+    on: Annotated[str | None, typer.Option(
+        help="Start from the list at the end of this day (default: last date in the data)")
+        ] = None,
+    extra: Annotated[float, typer.Option(
+        help="Extra appointments per week (purchased or temporary capacity)")] = 0.0,
+    extra_from: Annotated[str | None, typer.Option(
+        "--extra-from", help="First day of the extra capacity (default: the start)")] = None,
+    extra_to: Annotated[str | None, typer.Option(
+        "--extra-to", help="Last day of the extra capacity (default: the end)")] = None,
+    extra_cost: Annotated[float, typer.Option(
+        "--extra-cost", help="Cost per patient served by the extra capacity (€)")] = 0.0,
+    own_cost: Annotated[float, typer.Option(
+        "--own-cost", help="Cost per patient served by own staff (€)")] = 0.0,
+    own_capacity: Annotated[float | None, typer.Option(
+        "--own-capacity", help="Own appointments per normal week (default: estimated)")
+        ] = None,
+    arrivals_factor: Annotated[float, typer.Option(
+        "--arrivals-factor", help="Scale the estimated demand (1.1 = 10 % more)")] = 1.0,
+    scenario_file: Annotated[Path | None, typer.Option(
+        "--scenario", help="YAML scenario file (instead of the scenario options)")] = None,
+    every: Annotated[int, typer.Option(help="Show every n-th week in the table")] = 4,
+    db: DbOption = None,
+    parquet: ParquetOption = None,
+    assessed_only: AssessedOnlyOption = False,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Simulate a queue from today's list: a scenario beside doing nothing, with 95 % bands."""
+    from datetime import timedelta
+
+    from sotekeskus.planning.compare import answer_rows, weekly_rows
+    from sotekeskus.planning.publish import suppress
+    from sotekeskus.planning.queues import QueueError
+    from sotekeskus.planning.scenario import ExtraCapacity, estimate_scenario, without_extras
+    from sotekeskus.planning.scenario_file import ScenarioFileError, ScenarioSpec, load_scenario
+    from sotekeskus.planning.simulation import SimulationError, simulate
+    from sotekeskus.report_output import emit, to_json
+
+    fmt = check_format(fmt)
+    if scenario_file is not None:
+        if queue is not None or target_wait is not None or extra:
+            raise fail("--scenario: give the queue, target and capacity in the file, not as "
+                       "options too", 2)
+        try:
+            spec = load_scenario(scenario_file)
+        except ScenarioFileError as exc:
+            raise fail(str(exc)) from None
+    else:
+        if queue is None:
+            raise fail("--queue is required (or --scenario FILE)", 2)
+        if target_wait is not None and not target_wait > 0:
+            raise fail(f"--target-wait {target_wait:g}: give a number of days above 0", 2)
+        spec = ScenarioSpec(parse_queue(queue), target_wait, weeks, replications, seed,
+                            parse_date(on, "--on"), arrivals_factor, own_capacity, own_cost)
+    source = planning_source(db, parquet)
+    day = spec.on or source.last_date()
+    if day is None:
+        raise fail("the store has no episodes; import episodes first")
+    extras = spec.extra_capacity
+    if scenario_file is None and extra:
+        start = day + timedelta(days=1)
+        try:
+            extras = (ExtraCapacity(
+                "extra", extra, parse_date(extra_from, "--extra-from") or start,
+                parse_date(extra_to, "--extra-to") or start + timedelta(weeks=spec.weeks),
+                extra_cost),)
+        except SimulationError as exc:
+            raise fail(str(exc), 2) from None
+    try:
+        entries = entries_of(source, assessed_only, spec.queue)
+        scenario, estimates = estimate_scenario(
+            entries, spec.queue, on=day, weeks=spec.weeks, target_days=spec.target_wait_days,
+            own_cost_per_patient=spec.own_cost_per_patient, extras=extras,
+            arrivals_factor=spec.arrivals_factor,
+            own_capacity_per_week=spec.own_capacity_per_week)
+        as_is = simulate(without_extras(scenario), spec.replications, spec.seed)
+        result = simulate(scenario, spec.replications, spec.seed) if extras else as_is
+    except (QueueError, SimulationError) as exc:
+        raise fail(str(exc)) from None
+    estimate_rows = estimates.rows()
+    if not no_suppress:
+        estimate_rows = [suppress([r], ["value"])[0] if r["estimate"] == "start_list" else r
+                         for r in estimate_rows]
+    answers = answer_rows(as_is, result, spec.target_wait_days)
+    weekly = weekly_rows(as_is, result)
+    if fmt == "json":
+        out.file.write(to_json(weekly, list(weekly[0]), queue=str(spec.queue), start=
+                               scenario.start, estimates=estimate_rows, answers=answers) + "\n")
+        return
+    if fmt == "csv":
+        emit(weekly, list(weekly[0]), fmt, console=out)
+        return
+    emit(estimate_rows, ["estimate", "value", "how"], fmt, console=out,
+         title=f"Estimated from the data: {spec.queue}")
+    emit(answers, ["question", "as_is", "scenario", "how"], fmt, console=out,
+         title=f"Doing nothing vs the scenario, {spec.weeks} weeks from {scenario.start}")
+    shown = [r for i, r in enumerate(weekly) if i % max(every, 1) == 0 or i == len(weekly) - 1]
+    columns = ["week", "size_as_is", "size_scenario", "median_wait_as_is",
+               "median_wait_scenario", "p90_wait_as_is", "p90_wait_scenario",
+               "share_over_target_as_is", "share_over_target_scenario"]
+    emit(shown, columns, fmt, console=out,
+         title="By week: mean over the replications (bands in CSV/JSON)")
