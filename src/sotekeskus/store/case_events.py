@@ -87,12 +87,21 @@ def upsert_case_events(engine: Engine, batch: CaseEventBatch) -> CaseEventImport
     version = uuid.uuid4().hex
     t = CaseEventRow.__table__
     with engine.begin() as conn:
+        first: dict[object, dict[str, object]] = {}
+        for r in rows:
+            first.setdefault(r["case_id"], r)
         stored = 0
+        differing: set[str] = set()  # stored cases whose attributes the file changes
         for start in range(0, len(cases), 1000):
             chunk = cases[start:start + 1000]
-            for case_id, event in conn.execute(
-                    select(t.c.case_id, t.c.event).where(t.c.case_id.in_(chunk))):
+            for case_id, event, case_type, person_id, birth_date in conn.execute(
+                    select(t.c.case_id, t.c.event, t.c.case_type, t.c.person_id,
+                           t.c.birth_date).where(t.c.case_id.in_(chunk))):
                 stored += (case_id, event) in keys
+                new = first[case_id]
+                if (case_type, person_id, birth_date) != (
+                        new["case_type"], new["person_id"], new["birth_date"]):
+                    differing.add(case_id)
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         for start in range(0, len(rows), CHUNK):
             chunk_rows = rows[start:start + CHUNK]
@@ -102,13 +111,9 @@ def upsert_case_events(engine: Engine, batch: CaseEventBatch) -> CaseEventImport
                 set_={c: stmt.excluded[c] for c in COLUMNS if c not in ("case_id", "event")})
             conn.execute(stmt, chunk_rows)
         # the file is authoritative for its cases: align the case's other stored events
-        first = {}
-        for r in rows:
-            first.setdefault(r["case_id"], r)
-        for case_id, r in first.items():
-            conn.execute(t.update().where(t.c.case_id == case_id).where(
-                (t.c.case_type != r["case_type"]) | (t.c.person_id != r["person_id"])
-                | (t.c.birth_date != r["birth_date"])).values(
+        for case_id in sorted(differing):
+            r = first[case_id]
+            conn.execute(t.update().where(t.c.case_id == case_id).values(
                 case_type=r["case_type"], person_id=r["person_id"], birth_date=r["birth_date"]))
         known = set(conn.execute(select(Unit.unit_id)).scalars())
         new_units = sorted({str(r["unit_id"]) for r in rows} - known)
