@@ -144,6 +144,7 @@ def test_parquet_source_matches_store(runner, hand_db, tmp_path):
 
 
 def test_snapshot_refreshes_after_a_new_import(runner, sqlite_db, tmp_path):
+    assert runner.invoke(app, ["migrate", "--db", sqlite_db]).exit_code == 0  # reads never do
     an = Analytics.open(sqlite_db)
     assert an.access_report() == []
     runner.invoke(app, ["import", "episodes", str(DATA / "access_hand.csv"), "--db", sqlite_db])

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from sotekeskus.analytics.cached_sql import SnapshotReader
 from sotekeskus.analytics.engine import Analytics
 from sotekeskus.analytics.filters import AccessFilter, FilterError
 from sotekeskus.cli import app
 from sotekeskus.cli.common import Engine
 from sotekeskus.domain.indicators import AGE_GROUPS
 from sotekeskus.domain.vocabulary import ProfessionalGroup, ServiceArea
-from sotekeskus.report_output import OutputFormat
+from sotekeskus.report_output import RICH_MAX_ROWS, OutputFormat, to_text
+from sotekeskus.rules import default_rulebook
+from sotekeskus.store.database import resolve_url
+from sotekeskus.store.migrate import heads
 
 from .conftest import DATA
 
@@ -218,3 +225,86 @@ def test_a_postgres_database_name_with_a_quote_works_for_the_snapshot(runner, tm
         create_engine("postgresql+psycopg://").dispose()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---- reports as new processes (issue 11, section 3) -----------------------------------------
+
+def _alembic_versions(db: str) -> set[str]:
+    con = sqlite3.connect(db)
+    try:
+        return {r[0] for r in con.execute("SELECT version_num FROM alembic_version")}
+    finally:
+        con.close()
+
+
+def test_a_report_never_migrates_and_says_how_to(runner, tmp_path):
+    from alembic import command
+
+    from sotekeskus.store.migrate import alembic_config
+
+    db = str(tmp_path / "old.db")
+    command.upgrade(alembic_config(resolve_url(db)), "0001")  # a store of the first release
+    for report in (["report", "access"], ["report", "waiting"]):
+        result = runner.invoke(app, [*report, "--db", db])
+        assert result.exit_code == 1
+        assert "is at schema revision 0001" in _error(result)
+        assert f"run `sotekeskus migrate --db {db}`" in _error(result)
+    assert _alembic_versions(db) == {"0001"}  # the read path wrote nothing
+    migrated = runner.invoke(app, ["migrate", "--db", db])
+    assert migrated.exit_code == 0, migrated.output
+    assert _alembic_versions(db) == set(heads())
+    assert runner.invoke(app, ["report", "access", "--db", db]).exit_code == 0
+
+
+def test_the_second_report_runs_cached_sql_with_the_same_rows(runner, hand_store):
+    expected = json.loads((DATA / "access_hand_expected.json").read_text())["rows"]
+    args = ["report", "access", "--db", hand_store, "-f", "json", "--no-suppress"]
+    url = resolve_url(hand_store)
+    assert SnapshotReader.open(url, default_rulebook()) is None  # no snapshot yet
+    first = runner.invoke(app, args)  # full path: builds the snapshot, compiles, remembers
+    reader = SnapshotReader.open(url, default_rulebook())
+    assert reader is not None
+    cached = reader.access_report(AccessFilter(), by_unit=False)
+    reader.close()
+    assert cached == Analytics.open(hand_store).access_report()
+    second = runner.invoke(app, args)
+    assert json.loads(first.stdout)["rows"] == json.loads(second.stdout)["rows"] == expected
+    by_unit = ["report", "access", "--db", hand_store, "-f", "json", "--by-unit",
+               "--service-area", "medical"]
+    assert runner.invoke(app, by_unit).stdout == runner.invoke(app, by_unit).stdout
+
+
+def test_cached_sql_is_not_used_once_the_store_changes(runner, hand_store, tmp_path):
+    args = ["report", "access", "--db", hand_store, "-f", "json", "--no-suppress"]
+    before = json.loads(runner.invoke(app, args).stdout)["rows"]
+    more = tmp_path / "more.csv"
+    lines = (DATA / "access_hand.csv").read_text().splitlines()
+    more.write_text("\n".join([lines[0]] + [line.replace("A1,", "Z1,", 1)
+                                            for line in lines[1:2]]) + "\n")
+    assert runner.invoke(app, ["import", "episodes", str(more), "--db", hand_store]
+                         ).exit_code == 0
+    assert SnapshotReader.open(resolve_url(hand_store), default_rulebook()) is None  # stale
+    after = json.loads(runner.invoke(app, args).stdout)["rows"]
+    assert sum(r["visits"] for r in after) == sum(r["visits"] for r in before) + 1
+
+
+def test_a_cached_report_imports_no_ibis_sqlalchemy_pandas_or_alembic(runner, hand_store):
+    runner.invoke(app, ["report", "access", "--db", hand_store])  # compiles and remembers
+    probe = ("import sys\nfrom sotekeskus.cli import app\n"
+             f"app(['report', 'access', '--db', {hand_store!r}], standalone_mode=False)\n"
+             "heavy = {'ibis', 'sqlalchemy', 'pandas', 'alembic', 'pyarrow', 'fastapi'}\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_a_long_table_is_plain_aligned_text():
+    rows = [{"unit_id": f"U{i:03d}", "visits": i * 10, "share": None if i % 2 else 12.25}
+            for i in range(RICH_MAX_ROWS + 1)]
+    text = to_text(rows, ["unit_id", "visits", "share"], title="Units")
+    lines = text.splitlines()
+    assert lines[:3] == ["Units", "unit_id  visits  share", "-------  ------  -----"]
+    assert lines[3] == "U000          0   12.2"  # one decimal; numbers right-aligned
+    assert lines[4] == "U001         10"  # an empty cell, trailing blanks dropped
+    assert len(lines) == 3 + len(rows)

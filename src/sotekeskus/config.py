@@ -27,8 +27,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 DEFAULT_DB = "sotekeskus.db"
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -41,6 +39,8 @@ def resolve_db_url(value: str) -> str:
     """A SQLAlchemy URL from a path or URL (``postgresql://`` is driven by psycopg 3)."""
     if "://" not in value:
         return f"sqlite:///{Path(value).expanduser().resolve()}"
+    from sqlalchemy.engine import make_url  # imported only for a URL (a report's start-up)
+
     url = make_url(value)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")

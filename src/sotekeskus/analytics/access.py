@@ -18,10 +18,7 @@ Percentages are derived from the counts by :mod:`sotekeskus.domain.indicators`.
 
 from __future__ import annotations
 
-from typing import Any
-
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from sotekeskus.analytics.derived import with_derived
 from sotekeskus.analytics.filters import AccessFilter
@@ -29,6 +26,9 @@ from sotekeskus.analytics.periods import period_label
 from sotekeskus.domain.indicators import pct
 from sotekeskus.domain.rules import Leg, RuleBook, RuleKind
 from sotekeskus.domain.vocabulary import ServiceArea
+
+if TYPE_CHECKING:  # finish_rows is used without Ibis (a report from cached SQL)
+    import ibis.expr.types as ir
 
 
 def access_counts(
@@ -42,6 +42,8 @@ def access_counts(
 ) -> ir.Table:
     """Ibis expression of the per-group counts. ``period``: ``month``, ``quarter`` or ``year``
     (the group column is still named ``month``)."""
+    import ibis
+
     flt = flt or AccessFilter()
     e = with_derived(episodes, book)
     e = flt.apply_scope(e.filter(e.status == "done"))

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
-import ibis.expr.types as ir
-
-from sotekeskus.analytics.deadlines import legal_deadline, target_deadline
 from sotekeskus.domain.rules import RuleBook
 from sotekeskus.domain.vocabulary import DEFAULT_REMOTE_MODES
+
+if TYPE_CHECKING:  # rulebook_fingerprint is used without Ibis (a report's start-up)
+    import ibis.expr.types as ir
 
 REMOTE_MODES = sorted(m.value for m in DEFAULT_REMOTE_MODES)
 DERIVED_COLUMNS = ("visit_month", "wait_days", "is_base", "is_access", "is_remote",
@@ -36,6 +37,8 @@ DERIVED_COLUMNS = ("visit_month", "wait_days", "is_base", "is_access", "is_remot
 
 def derive(e: ir.Table, book: RuleBook) -> ir.Table:
     """``e`` with the derived columns added."""
+    from sotekeskus.analytics.deadlines import legal_deadline, target_deadline
+
     visit_date = e.visit_at.date()
     base = (e.status == "done") & (e.urgency == "non_urgent") & ~e.plan_based.fill_null(False)
     access = base & e.assessed_at.notnull()

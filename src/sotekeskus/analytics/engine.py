@@ -36,7 +36,7 @@ from sotekeskus.domain.vocabulary import DEFAULT_REMOTE_MODES
 from sotekeskus.rules import default_rulebook
 from sotekeskus.store.database import make_engine, resolve_url
 from sotekeskus.store.episodes import data_version
-from sotekeskus.store.migrate import upgrade
+from sotekeskus.store.migrate import require_current
 
 Rows = list[dict[str, Any]]
 
@@ -77,7 +77,7 @@ class Analytics:
         """DuckDB snapshot of the store named by ``db`` (path or URL), refreshed on change."""
         url = resolve_url(db)
         store = make_engine(url)
-        upgrade(store)
+        require_current(store)  # a read path never migrates: `sotekeskus migrate` does
         path = snapshot_path(url)
         book = rulebook or default_rulebook()
         fingerprint = rulebook_fingerprint(book)
@@ -118,7 +118,7 @@ class Analytics:
         url = make_url(resolve_url(db))
         if url.get_backend_name() != "postgresql":
             raise ValueError(f"not a PostgreSQL URL: {db}")
-        upgrade(make_engine(url.render_as_string(hide_password=False)))
+        require_current(make_engine(url.render_as_string(hide_password=False)))
 
         def connect() -> Any:
             return ibis.postgres.connect(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Ibis is imported by whoever builds the expression, not by importing this
+    import ibis.expr.types as ir
 
 PERIODS = ("month", "quarter", "year")
 

@@ -21,8 +21,6 @@ import os
 from pathlib import Path
 
 import duckdb
-import ibis
-from sqlalchemy.engine import make_url
 
 from sotekeskus.analytics.derived import derive
 from sotekeskus.config import load_settings
@@ -92,6 +90,9 @@ def read_snapshot_version(path: Path) -> str | None:
 def build_snapshot(store_url: str, path: Path, version: str, book: RuleBook) -> None:
     """Copy episodes (with their derived columns) and units from the store into a fresh
     DuckDB file, atomically."""
+    import ibis  # imported here: reading a snapshot (a report's start-up) needs no Ibis
+    from sqlalchemy.engine import make_url
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)

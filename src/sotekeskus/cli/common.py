@@ -140,10 +140,14 @@ def access_filter(month: str | None, unit: list[str] | None, service_area: list[
 
 def check_units(an: Analytics, flt: AccessFilter) -> None:
     """Exit 1 if ``--unit`` names a unit the store (or Parquet file) does not have."""
-    if not flt.unit_ids:
-        return
+    if flt.unit_ids:
+        check_unit_ids(flt, [u["unit_id"] for u in an.units()])
+
+
+def check_unit_ids(flt: AccessFilter, known: list[str]) -> None:
+    """Exit 1 if ``--unit`` names a unit not among ``known``, listing the known ones."""
     try:
-        flt.check_units(u["unit_id"] for u in an.units())
+        flt.check_units(known)
     except FilterError as exc:
         raise filter_failure(exc, 1) from None
 
@@ -152,6 +156,7 @@ def analytics(db: str | None, parquet: Path | None, engine: str) -> Analytics:
     """The analytics engine a report reads: Parquet file, store snapshot or PostgreSQL."""
     from sotekeskus.analytics.engine import Analytics
     from sotekeskus.domain.rules import RuleError
+    from sotekeskus.store.database import StoreError
 
     try:
         if parquet is not None:
@@ -167,5 +172,5 @@ def analytics(db: str | None, parquet: Path | None, engine: str) -> Analytics:
             raise fail(f"no store at {path}; import episodes first "
                        "(sotekeskus import episodes FILE --db …)")
         return Analytics.open(db)
-    except (RuleError, ValueError) as exc:
+    except (RuleError, StoreError, ValueError) as exc:
         raise fail(str(exc)) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,11 +22,16 @@ from sotekeskus.cli.common import (
     analytics,
     check_engine,
     check_format,
+    check_unit_ids,
     check_units,
     out,
     parse_date,
 )
 from sotekeskus.report_output import OutputFormat
+from sotekeskus.store.database import resolve_url
+
+if TYPE_CHECKING:
+    from sotekeskus.analytics.filters import AccessFilter
 
 app = typer.Typer(help="Reports computed from the store.", no_args_is_help=True)
 
@@ -60,17 +65,46 @@ def report_access(
     from sotekeskus.report_output import emit
 
     fmt = check_format(fmt)
-    check_engine(engine)
+    where = check_engine(engine)
     flt = access_filter(month, unit, service_area, professional_group, age_group)
-    an = analytics(db, parquet, engine)
-    check_units(an, flt)
-    rows = an.access_report(flt, by_unit=by_unit)
+    rows = None
+    if parquet is None and where == Engine.DUCKDB:
+        rows = _access_rows_from_cache(db, flt, by_unit)
+    if rows is None:
+        an = analytics(db, parquet, engine)
+        check_units(an, flt)
+        rows = an.access_report(flt, by_unit=by_unit)
+        if parquet is None and where == Engine.DUCKDB:
+            from sotekeskus.analytics.cached_sql import remember_access_report
+
+            remember_access_report(resolve_url(db), an.rulebook, flt, by_unit=by_unit)
     if not no_suppress:
         rows = suppress_rows(rows)
     rows = [public(r) for r in rows]
     keys = ["month", "service_area", "professional_group"] + (["unit_id"] if by_unit else [])
     columns = keys + list(ACCESS_FIELDS) + (list(TARGET_FIELDS) if with_targets else [])
     emit(rows, columns, fmt, console=out, title="Access report (hoitoonpääsy)")
+
+
+def _access_rows_from_cache(db: str | None, flt: AccessFilter,
+                            by_unit: bool) -> list[dict[str, Any]] | None:
+    """The report from SQL compiled by an earlier run over a fresh snapshot of a SQLite
+    store (:mod:`sotekeskus.analytics.cached_sql`); None when the full path is needed."""
+    from sotekeskus.analytics.cached_sql import SnapshotReader
+    from sotekeskus.domain.rules import RuleError
+    from sotekeskus.rules import default_rulebook
+
+    try:
+        reader = SnapshotReader.open(resolve_url(db), default_rulebook())
+    except (RuleError, ValueError):
+        return None  # the full path reports the error
+    if reader is None:
+        return None
+    try:
+        check_unit_ids(flt, reader.units())
+        return reader.access_report(flt, by_unit=by_unit)
+    finally:
+        reader.close()
 
 
 @app.command("waiting")

@@ -21,7 +21,7 @@ from sotekeskus.rules.calendar_fi import FINNISH_HOLIDAYS
 RULES_DIR = Path(__file__).parent
 
 
-class _DatesAsText(yaml.SafeLoader):
+class _DatesAsText(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """YAML loader that keeps dates as text, so that the rule parser validates them itself
     and can name the rule and the field of an impossible date such as 2023-02-30."""
 

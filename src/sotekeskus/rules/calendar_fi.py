@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-import holidays as holidays_package
-
 
 @lru_cache(maxsize=512)
 def holidays_of_year(year: int) -> dict[date, str]:
     """Holidays of one year: date → English name."""
+    import holidays as holidays_package  # imported on first use: a report may need none
+
     return dict(holidays_package.country_holidays("FI", years=year))
 
 

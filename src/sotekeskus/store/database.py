@@ -8,11 +8,12 @@ The database is named by ``--db`` (a path to a SQLite file, or a SQLAlchemy URL)
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING
 
 from sotekeskus.config import load_settings
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when an engine is made, not by a path lookup
+    from sqlalchemy import Engine
 
 
 class StoreError(RuntimeError):
@@ -25,10 +26,19 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def is_sqlite(url: str) -> bool:
+    if url.startswith("sqlite:"):
+        return True
+    from sqlalchemy.engine import make_url
+
     return make_url(url).get_backend_name() == "sqlite"
 
 
 def sqlite_path(url: str) -> Path | None:
+    rest = url.removeprefix("sqlite:///")
+    if rest != url and rest and not any(c in rest for c in "%?") and rest != ":memory:":
+        return Path(rest)  # what make_url gives for the URLs resolve_url builds, without it
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
@@ -36,6 +46,8 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(url, future=True)
     if is_sqlite(url):
 
