@@ -166,7 +166,10 @@ class SnapshotReader:
         sql = _read(self._cache).get(key)
         if sql is None:
             return None
-        cursor = self._con.execute(sql)
+        try:
+            cursor = self._con.execute(sql)
+        except duckdb.Error:
+            return None  # e.g. a snapshot of another layout: the full path recompiles
         names = [d[0] for d in cursor.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
