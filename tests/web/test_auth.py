@@ -448,3 +448,39 @@ def test_admin_cannot_give_a_manager_a_unit_that_does_not_exist(client_for) -> N
     assert "U1, U2, U3" in r.text  # the allowed units are listed
     assert not any(u.username == "newmgr" for u in store_users.list_accounts(
         admin.app.state.engine))  # type: ignore[attr-defined]
+
+
+def test_sessions_on_any_store(any_db: str) -> None:
+    """The session store on SQLite and PostgreSQL: lifetimes, sign-out, deactivation."""
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    engine = make_engine(resolve_url(any_db))
+    upgrade(engine)
+    try:
+        user = create_user(engine, "sessioned", "sessioned-password", "analyst")
+        t0 = datetime(2025, 1, 1, 8, 0)
+        life = store_sessions.Lifetimes(timedelta(minutes=30), timedelta(hours=8))
+        a = store_sessions.start_session(engine, user.id, "10.0.0.1", t0)
+        b = store_sessions.start_session(engine, user.id, "10.0.0.2", t0)
+        assert store_sessions.resolve(engine, a, life, t0 + timedelta(minutes=10)) == user
+        assert store_sessions.resolve(engine, "forged", life, t0) is None
+        assert store_sessions.resolve(engine, "x" * 5000, life, t0) is None
+        assert store_sessions.end_session(engine, a, now=t0 + timedelta(minutes=11))
+        assert store_sessions.resolve(engine, a, life, t0 + timedelta(minutes=12)) is None
+        assert not store_sessions.end_session(engine, a)  # already ended
+        assert store_users.deactivate_user(engine, "sessioned", t0 + timedelta(minutes=13)) == 1
+        assert store_sessions.resolve(engine, b, life, t0 + timedelta(minutes=14)) is None
+        assert store_sessions.open_sessions(engine) == []
+        # rows older than the retention go when a new session starts
+        store_sessions.start_session(engine, user.id, now=t0 + store_sessions.RETENTION
+                                     + timedelta(days=1))
+        from sqlalchemy import func, select
+        from sqlalchemy.orm import Session
+
+        from sotekeskus.store.models import UserSession
+
+        with Session(engine) as s:
+            assert s.scalar(select(func.count()).select_from(UserSession)) == 1
+    finally:
+        engine.dispose()

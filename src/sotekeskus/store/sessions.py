@@ -11,7 +11,9 @@ does not hand out valid cookies. A token is valid while its session
   active it has been.
 
 ``last_seen_at`` is written at most once per :data:`TOUCH_INTERVAL` (not on every request),
-so the idle lifetime is exact to within that interval.
+so the idle lifetime is exact to within that interval. Rows older than
+:data:`RETENTION` are deleted when a new session starts (sign-ins and sign-outs stay in the
+audit log).
 Times are naive local times like the rest of the store; every function takes ``now`` so
 that tests can move the clock.
 """
@@ -23,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from sotekeskus.store.models import User, UserSession
@@ -44,6 +46,8 @@ EXPIRED = "expired"
 
 #: How often ``last_seen_at`` is refreshed at most.
 TOUCH_INTERVAL = timedelta(seconds=60)
+#: How long a session row is kept after it started (longer than any absolute lifetime).
+RETENTION = timedelta(days=30)
 #: Longest token accepted from a cookie (ours are 43 characters).
 _MAX_TOKEN = 128
 
@@ -86,6 +90,7 @@ def start_session(engine: Engine, user_id: int, address: str = "",
     now = now or datetime.now()
     token = secrets.token_urlsafe(32)
     with Session(engine) as session, session.begin():
+        session.execute(delete(UserSession).where(UserSession.created_at < now - RETENTION))
         session.add(UserSession(id=_key(token), user_id=user_id, created_at=now,
                                 last_seen_at=now, address=address[:64]))
     return token
