@@ -126,3 +126,11 @@ def test_every_legal_case_row_cites_an_act_and_what_was_checked(book: RuleBook) 
             assert any(f"{n}/" in rule.source for n in ("1326", "1301", "417", "980", "380",
                                                          "675")), rule.id
             assert "Tarkistettu" in rule.source or "tarkistetuista" in rule.source, rule.id
+
+
+def test_docs_list_every_rule_row(book: RuleBook) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "deadlines.md").read_text(encoding="utf-8")
+    for rule in book.rules:
+        assert f"`{rule.id}`" in doc, rule.id
