@@ -140,8 +140,9 @@ class Rule:
 
     ``case_types`` is usually one case type; a care-guarantee row in the episode shape that
     names both primary and oral service areas covers both (and one for ``social`` episodes
-    only, which have no care guarantee, covers none: it is an episode rule only). ``service_areas`` narrows an
-    episode case type (``primary_access``, ``oral_access``) and is empty for the others.
+    only, which have no care guarantee, covers none: it is an episode rule only).
+    ``service_areas`` narrows an episode case type (``primary_access``, ``oral_access``) and
+    is empty for the others.
     ``urgency`` None means any urgency (and cases without one); the care-guarantee rows
     default to ``non_urgent``.
     """
