@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -308,3 +309,14 @@ def test_a_long_table_is_plain_aligned_text():
     assert lines[3] == "U000          0   12.2"  # one decimal; numbers right-aligned
     assert lines[4] == "U001         10"  # an empty cell, trailing blanks dropped
     assert len(lines) == 3 + len(rows)
+
+
+# ---- the generated CLI reference (issue 11, section 1) --------------------------------------
+
+def test_the_checked_in_cli_reference_is_up_to_date():
+    script = Path(__file__).resolve().parent.parent / "scripts" / "gen_cli_reference.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, (
+        "docs/cli-reference.md is out of date; regenerate it with "
+        ".venv/bin/python scripts/gen_cli_reference.py\n" + done.stdout[-3000:] + done.stderr)
