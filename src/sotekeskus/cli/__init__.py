@@ -8,7 +8,10 @@ dependencies inside the command functions, so ``sotekeskus --help`` and a report
 
 To register a new command group: write ``cli/<group>.py`` defining
 ``app = typer.Typer(help=..., no_args_is_help=True)`` with its commands, then add one line
-below: ``app.add_typer(<group>.app, name="<group>")`` (and import the module).
+below: ``app.add_typer(<group>.app, name="<group>")`` (and import the module); regenerate
+``docs/cli-reference.md`` with ``.venv/bin/python scripts/gen_cli_reference.py`` (a test
+fails while it is out of date). Keep module-level imports light (Typer, the vocabulary):
+every command's start-up pays for every group's imports.
 """
 
 from __future__ import annotations
