@@ -114,3 +114,35 @@ def test_clients_default_end_is_the_last_visit(runner, monkeypatch):
     monkeypatch.setattr(cli_pathways, "_source", lambda db: source("clients_hand.csv"))
     body = json.loads(runner.invoke(app, ["report", "clients", "-f", "json"]).stdout)
     assert (body["from"], body["to"]) == ("2025-01-02", "2026-01-01")
+
+
+def test_follow_up_json_and_options(runner, monkeypatch):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("followup_hand.csv"))
+    expected = json.loads((DATA / "followup_hand_expected.json").read_text())
+    exact = runner.invoke(app, ["report", "follow-up", "--on", "2025-06-30", "-f", "json",
+                                "--no-suppress"])
+    assert exact.exit_code == 0, exact.output
+    assert json.loads(exact.stdout) == {"on": "2025-06-30", "rows": expected["rows"]}
+    only = json.loads(runner.invoke(app, [
+        "report", "follow-up", "--on", "2025-06-30", "-f", "json", "--no-suppress",
+        "--unit", "U2", "--condition", "diabetes"]).stdout)
+    assert only["rows"] == [
+        {"unit_id": "U2", "condition": "diabetes", "persons": 1, "lapsed": 1,
+         "lapsed_pct": 100.0},
+        {"unit_id": "all", "condition": "diabetes", "persons": 1, "lapsed": 1,
+         "lapsed_pct": 100.0}]
+    suppressed = json.loads(runner.invoke(app, ["report", "follow-up", "--on", "2025-06-30",
+                                                "-f", "json"]).stdout)
+    assert suppressed["rows"][0]["persons"] == "<5"
+
+
+@pytest.mark.parametrize(("args", "code", "text"), [
+    (["--condition", "gout"], 2, "allowed: diabetes"),
+    (["--unit", "U9"], 1, "no such unit"),
+    (["--on", "2025-02-30"], 2, "not a date"),
+    (["--conditions", "/nonexistent.yaml"], 1, "cannot read"),
+])
+def test_follow_up_bad_options(runner, monkeypatch, args, code, text):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("followup_hand.csv"))
+    result = runner.invoke(app, ["report", "follow-up", *args])
+    assert result.exit_code == code and text in result.output, result.output

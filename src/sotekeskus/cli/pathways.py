@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sotekeskus.cli.common import DbOption, FormatOption, check_format, err, fail, out, parse_date
+from sotekeskus.cli.common import (
+    DbOption,
+    FormatOption,
+    check_format,
+    err,
+    fail,
+    out,
+    parse_date,
+    split,
+)
 
 if TYPE_CHECKING:
     from sotekeskus.pathways.source import EpisodeSource
@@ -24,6 +34,7 @@ def register(app: typer.Typer) -> None:
     app.command("flow")(report_flow)
     app.command("continuity")(report_continuity)
     app.command("clients")(report_clients)
+    app.command("follow-up")(report_follow_up)
 
 
 def _source(db: str | None) -> EpisodeSource:
@@ -38,6 +49,26 @@ def _source(db: str | None) -> EpisodeSource:
         return EpisodeSource.from_store(db)
     except ValueError as exc:
         raise fail(str(exc)) from None
+
+
+def _last_visit_date(src: EpisodeSource) -> date:
+    row = src.con.execute("SELECT max(CAST(visit_at AS DATE)) FROM episodes "
+                          "WHERE status = 'done'").fetchone()
+    if row is None or row[0] is None:
+        raise fail(f"{src.label} has no done visits")
+    day: date = row[0]
+    return day
+
+
+def _check_units(src: EpisodeSource, units: tuple[str, ...] | None) -> None:
+    if not units:
+        return
+    known = {str(r[0]) for r in src.con.execute(
+        "SELECT DISTINCT unit_id FROM episodes").fetchall()}
+    unknown = [u for u in units if u not in known]
+    if unknown:
+        raise fail(f"--unit {', '.join(unknown)}: no such unit in {src.label}; units: "
+                   + ", ".join(sorted(known)))
 
 
 def _text(rows: Sequence[dict[str, Any]], digits: dict[str, int]) -> list[dict[str, Any]]:
@@ -181,12 +212,7 @@ def report_clients(
     end = parse_date(date_to, "--to")
     src = _source(db)
     if end is None:
-        row = src.con.execute("SELECT max(CAST(visit_at AS DATE)) FROM episodes "
-                              "WHERE status = 'done'").fetchone()
-        if row is None or row[0] is None:
-            raise fail(f"{src.label} has no done visits")
-        end = row[0]
-    assert end is not None
+        end = _last_visit_date(src)
     result = clients(src, end)
     rows = result.rows if no_suppress else suppress(result.rows)
     if fmt == "json":
@@ -197,3 +223,56 @@ def report_clients(
     emit(rows, COLUMNS, fmt, console=out,
          title=f"Clients {result.date_from} – {result.date_to} (high user: "
                f"{result.high_user_threshold} or more contacts)")
+
+
+# ---- follow-up ------------------------------------------------------------------------------
+
+
+def report_follow_up(
+    on: Annotated[str | None, typer.Option(
+        help="Reference date, YYYY-MM-DD (default: the last visit date)")] = None,
+    db: DbOption = None,
+    unit: Annotated[list[str] | None, typer.Option(
+        help="Only these unit ids (repeat or comma-separate)")] = None,
+    condition: Annotated[list[str] | None, typer.Option(
+        help="Only these conditions (ids of the conditions table)")] = None,
+    conditions_file: Annotated[Path | None, typer.Option(
+        "--conditions", help="The region's own conditions table (YAML)")] = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Lapsed follow-up of long-term conditions per unit: persons with the condition and
+    those whose last follow-up is older than the protocol interval plus grace."""
+    from sotekeskus.pathways.conditions import load_conditions
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.pathways.followup import COLUMNS, follow_up, suppress
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    day = parse_date(on, "--on")
+    try:
+        table = load_conditions(conditions_file)
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    chosen = split(condition)
+    unknown = [c for c in chosen or () if c not in table.ids()]
+    if unknown:
+        raise fail(f"--condition {', '.join(unknown)}: unknown; allowed: "
+                   + ", ".join(table.ids()), 2)
+    units = split(unit)
+    src = _source(db)
+    _check_units(src, units)
+    if day is None:
+        day = _last_visit_date(src)
+    try:
+        result = follow_up(src, day, table, units=units, conditions=chosen)
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    for note in result.notes:
+        err.print(f"note: {note}", highlight=False)
+    rows = result.rows if no_suppress else suppress(result.rows)
+    if fmt == "json":
+        _json({"on": day.isoformat(), "rows": [{c: r[c] for c in COLUMNS} for r in rows]})
+        return
+    emit(rows, COLUMNS, fmt, console=out,
+         title=f"Lapsed follow-up on {day} (protocols: {table.source})")
