@@ -144,3 +144,42 @@ def test_plan_simulate_usage_errors(runner, store):
     result = runner.invoke(app, ["plan", "simulate", "--db", store, "--queue",
                                  "oral/dental_hygienist", "--replications", "1"])
     assert result.exit_code == 1 and "replications must be 2 or more" in result.output
+
+
+@pytest.fixture(scope="module")
+def region_store(tmp_path_factory):
+    """A small synthetic region 2021–2025 in a SQLite store."""
+    from typer.testing import CliRunner
+
+    tmp = tmp_path_factory.mktemp("region")
+    out = tmp / "region.csv"
+    runner = CliRunner()
+    result = runner.invoke(app, ["synth", "--residents", "2500", "--from", "2019-01-01",
+                                 "--to", "2025-12-31", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    db = str(tmp / "region.db")
+    assert runner.invoke(app, ["import", "episodes", str(out), "--db", db]).exit_code == 0
+    return db
+
+
+@pytest.mark.slow
+def test_plan_forecast_json_has_accuracy_beside_the_forecast(runner, region_store):
+    result = runner.invoke(app, ["plan", "forecast", "--db", region_store, "--queue",
+                                 "medical/physician", "--horizon", "4", "--model",
+                                 "SeasonalNaive,AutoARIMA", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [r["model"] for r in body["accuracy"]] == ["SeasonalNaive", "AutoARIMA"]
+    assert body["accuracy"][0]["mase_vs_seasonal_naive"] == 1.0
+    assert [r["week"] for r in body["rows"]] == ["2025-12-29", "2026-01-05", "2026-01-12",
+                                                "2026-01-19"]
+    row = body["rows"][0]
+    assert row["AutoARIMA_lo95"] <= row["AutoARIMA"] <= row["AutoARIMA_hi95"]
+
+
+def test_plan_forecast_errors(runner, store):
+    base = ["plan", "forecast", "--db", store, "--queue", "oral/dental_hygienist"]
+    result = runner.invoke(app, base)
+    assert result.exit_code == 1 and "the back-test needs" in result.output
+    assert runner.invoke(app, [*base, "--model", "Prophet"]).exit_code == 2
+    assert runner.invoke(app, [*base, "--series", "visits"]).exit_code == 2
