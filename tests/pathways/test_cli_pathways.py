@@ -146,3 +146,29 @@ def test_follow_up_bad_options(runner, monkeypatch, args, code, text):
     monkeypatch.setattr(cli_pathways, "_source", lambda db: source("followup_hand.csv"))
     result = runner.invoke(app, ["report", "follow-up", *args])
     assert result.exit_code == code and text in result.output, result.output
+
+
+def test_segments_json_and_transitions_csv(runner, monkeypatch):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("segments_hand.csv"))
+    expected = json.loads((DATA / "segments_hand_expected.json").read_text())
+    result = runner.invoke(app, ["report", "segments", "--year", "2025", "-f", "json",
+                                 "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["segments"] == expected["profiles"] and body["population"] == 9
+    assert [r for r in body["transitions"]["rows"] if r["persons"]] == expected[
+        "transitions_2024_2025"]
+    csv = runner.invoke(app, ["report", "segments", "--year", "2025", "-f", "csv",
+                              "--transitions", "--no-suppress"]).stdout.splitlines()
+    assert csv[0] == "from,to,persons" and "none,acute_episode,2" in csv
+    suppressed = json.loads(runner.invoke(app, ["report", "segments", "--year", "2025",
+                                                "-f", "json"]).stdout)
+    assert suppressed["segments"][0]["persons"] == "<5"
+
+
+def test_segments_bad_rule_file(runner, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli_pathways, "_source", lambda db: source("segments_hand.csv"))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("segments:\n  - id: rich\n    rule: income >= 3\n")
+    result = runner.invoke(app, ["report", "segments", "--rules", str(rules)])
+    assert result.exit_code == 1 and "unknown feature 'income'" in result.output

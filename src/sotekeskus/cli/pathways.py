@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
     app.command("continuity")(report_continuity)
     app.command("clients")(report_clients)
     app.command("follow-up")(report_follow_up)
+    app.command("segments")(report_segments)
 
 
 def _source(db: str | None) -> EpisodeSource:
@@ -276,3 +277,65 @@ def report_follow_up(
         return
     emit(rows, COLUMNS, fmt, console=out,
          title=f"Lapsed follow-up on {day} (protocols: {table.source})")
+
+
+# ---- segments -------------------------------------------------------------------------------
+
+
+def report_segments(
+    year: Annotated[int | None, typer.Option(
+        help="Calendar year (default: the year of the last visit)")] = None,
+    db: DbOption = None,
+    rules_file: Annotated[Path | None, typer.Option(
+        "--rules", help="The region's own segment rule table (YAML)")] = None,
+    conditions_file: Annotated[Path | None, typer.Option(
+        "--conditions", help="The region's own conditions table (YAML)")] = None,
+    show_transitions: Annotated[bool, typer.Option(
+        "--transitions", help="Table / CSV: the moves from the year before instead")] = False,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Client segments by a readable rule table: each segment's profile in the year and how
+    persons moved between segments since the year before (counts only)."""
+    from sotekeskus.pathways.conditions import load_conditions
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.pathways.segments import (
+        load_segments,
+        profile_columns,
+        profiles,
+        suppress_profiles,
+        suppress_transitions,
+        transitions,
+    )
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    try:
+        table = load_segments(rules_file)
+        conditions = load_conditions(conditions_file)
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    src = _source(db)
+    if year is None:
+        year = _last_visit_date(src).year
+    if not 1900 <= year <= 2100:
+        raise fail(f"--year {year}: not a year between 1900 and 2100", 2)
+    result = profiles(src, year, table, conditions)
+    moves = transitions(src, year - 1, table, conditions)
+    for note in result.notes:
+        err.print(f"note: {note}", highlight=False)
+    rows = result.rows if no_suppress else suppress_profiles(result.rows, table)
+    if not no_suppress:
+        moves = suppress_transitions(moves)
+    columns = profile_columns(table)
+    if fmt == "json":
+        _json({"year": year, "population": result.population, "rules": table.source,
+               "segments": [{c: r[c] for c in columns} for r in rows],
+               "transitions": {"from_year": year - 1, "to_year": year, "rows": moves}})
+        return
+    if show_transitions:
+        emit(moves, ["from", "to", "persons"], fmt, console=out,
+             title=f"Segment transitions {year - 1} → {year}")
+        return
+    emit(rows, columns, fmt, console=out,
+         title=f"Segments {year} ({result.population} persons; rules: {table.source})")
