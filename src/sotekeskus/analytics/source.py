@@ -27,6 +27,10 @@ from sotekeskus.config import load_settings
 from sotekeskus.domain.rules import RuleBook
 from sotekeskus.store.database import sqlite_path
 
+#: The episode columns as the analytics read them, from a store table, a Parquet file or any
+#: relation ``{source}``. The contract-v2 columns (``diagnosis_codes``, ``visit_nature``,
+#: ``professional_id``, ``care_plan``) are always there: NULL when the source has none (a
+#: Parquet file of contract version 1; a store whose episodes came from v1 files).
 EPISODE_SELECT = """
     SELECT CAST(episode_id AS VARCHAR) AS episode_id,
            CAST(person_id AS VARCHAR) AS person_id,
@@ -40,8 +44,14 @@ EPISODE_SELECT = """
            CAST(visit_at AS TIMESTAMP) AS visit_at,
            CAST(contact_mode AS VARCHAR) AS contact_mode,
            CAST(status AS VARCHAR) AS status,
-           {plan_based} AS plan_based
-    FROM {source}
+           {plan_based} AS plan_based,
+           CAST(diagnosis_codes AS VARCHAR) AS diagnosis_codes,
+           CAST(visit_nature AS VARCHAR) AS visit_nature,
+           CAST(professional_id AS VARCHAR) AS professional_id,
+           CAST(care_plan AS VARCHAR) IN ('1', 'true') AS care_plan
+    FROM ((SELECT * FROM {source}) UNION ALL BY NAME (
+          SELECT NULL AS diagnosis_codes, NULL AS visit_nature, NULL AS professional_id,
+                 NULL AS care_plan LIMIT 0))
 """
 
 

@@ -86,6 +86,25 @@ CODES: dict[str, tuple[str, ...]] = {
 }
 
 
+class VisitNature(StrEnum):
+    """Nature of the visit (Avohilmo *käynnin luonne*), episode contract version 2."""
+
+    CURATIVE = "SH"  # sairaanhoito
+    HEALTH_PROMOTION = "TH"  # terveydenhoito
+
+
+#: Optional columns of episode contract version 2 (``shared/docs/pathways.md``): a file may
+#: leave them out of its header; when present, an empty value means "not recorded".
+EPISODE_COLUMNS_V2: tuple[str, ...] = (
+    "diagnosis_codes", "visit_nature", "professional_id", "care_plan")
+
+#: Allowed codes per coded column of contract version 2.
+CODES_V2: dict[str, tuple[str, ...]] = {
+    "visit_nature": tuple(v.value for v in VisitNature),
+    "care_plan": ("true", "false"),
+}
+
+
 class CaseType(StrEnum):
     """Case type of a statutory or regional deadline (``shared/docs/planning.md`` §1).
 

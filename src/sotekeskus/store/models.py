@@ -55,6 +55,11 @@ class Episode(Base):
     status: Mapped[str] = mapped_column(String(16))
     plan_based: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # contract version 2 (optional columns; NULL = not recorded), migration 0004
+    diagnosis_codes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    visit_nature: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    professional_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    care_plan: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (Index("ix_episodes_status_urgency", "status", "urgency"),)
 
