@@ -20,8 +20,8 @@ def import_episodes(
     db: DbOption = None,
 ) -> None:
     """Import an episode file: all-or-nothing, re-importing an episode_id updates it."""
-    from sotekeskus.ingest.episode_file import read_episode_file
-    from sotekeskus.ingest.errors import EpisodeFileError
+    from sotekeskus.ingest.episode_file import EpisodeScan, open_episode_file
+    from sotekeskus.ingest.errors import EpisodeFileError, StoreBusyError
     from sotekeskus.store.database import make_engine, resolve_url
     from sotekeskus.store.episodes import upsert_episodes
     from sotekeskus.store.migrate import upgrade
@@ -30,21 +30,23 @@ def import_episodes(
         raise fail(f"{file}: no such file")
     started = datetime.now()
     with progress() as bar:
-        task = bar.add_task(f"Validating {file.name}", total=None)
+        task = bar.add_task(f"Importing {file.name}", total=None)
         try:
-            batch = read_episode_file(file)
+            episode_file = open_episode_file(file)
+            engine = make_engine(resolve_url(db))
+            upgrade(engine)
+            result = upsert_episodes(
+                engine, EpisodeScan(episode_file), file_name=str(file),
+                imported_by=f"cli:{getpass.getuser()}",
+                expected_rows=episode_file.estimated_rows(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
         except EpisodeFileError as exc:
             bar.stop()
             err.print(exc.render(), highlight=False, markup=False)
             raise typer.Exit(1) from None
-        engine = make_engine(resolve_url(db))
-        upgrade(engine)
-        bar.update(task, description=f"Writing {batch.table.num_rows:,} episodes",
-                   total=batch.table.num_rows, completed=0)
-        result = upsert_episodes(
-            engine, batch.table, file_name=str(file), sha256=batch.sha256,
-            imported_by=f"cli:{getpass.getuser()}",
-            progress=lambda done, total: bar.update(task, completed=done))
+        except StoreBusyError as exc:
+            bar.stop()
+            raise fail(f"{file}: {exc}") from None
     seconds = (datetime.now() - started).total_seconds()
     out.print(f"Imported {result.rows:,} episodes from {file} "
               f"({result.inserted:,} new, {result.updated:,} updated) in {seconds:.1f} s.",

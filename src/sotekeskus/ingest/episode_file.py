@@ -1,273 +1,498 @@
-"""Read and validate an episode file (CSV or Parquet) against the contract in domain.md.
+"""Read and validate an episode file (CSV or Parquet) against the contract in domain.md,
+streaming: memory stays bounded whatever the file size.
 
-The whole file is validated before anything is written: the result is either a typed Arrow
-table of valid episodes or an :class:`EpisodeFileError` listing the violations (line, column,
-value), first 50 and a count. Validation is vectorised in DuckDB so that a million rows take
-seconds.
+* :func:`open_episode_file` reads only the header and checks it: every contract column must
+  be there (any order), the optional contract-v2 columns may be, nothing else may.
+* :class:`EpisodeScan` is one pass over the rows in file order: DuckDB reads the file
+  (CSV in parallel, or Parquet), parses and checks every row (:mod:`episode_checks`) and
+  hands out typed Arrow batches of valid rows. As soon as a row breaks a rule no more
+  batches are handed out; the pass goes on to count every error and then raises
+  :class:`EpisodeFileError` naming the first 50 (line, episode id, column, value) and the
+  count — so a writer that consumes the batches inside one transaction rolls back.
+  Duplicate ``episode_id`` s need the whole file: the writer notices them (see
+  :mod:`sotekeskus.store.episodes`) and asks :meth:`EpisodeScan.duplicates_error`.
+* :func:`read_episode_file` validates a whole file into one Arrow table (tests, small files).
 
-Accepted values:
-* date-times: ISO 8601 ``YYYY-MM-DDTHH:MM[:SS[.fff]]`` (``T`` or a space), optionally with
-  ``Z`` or an offset, which is converted to Finnish local time; a bare date means midnight;
-* ``birth_date``: ``YYYY-MM-DD``;
-* codes exactly as in the contract (surrounding spaces are ignored);
-* ``plan_based``: ``true`` / ``false`` (any case), empty = false.
+Line numbers are physical lines (the header is line 1; LF, CR LF and a lone CR each end a
+line, blank lines and line breaks inside quoted values count); for Parquet, 1-based rows.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
-from dataclasses import dataclass
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sotekeskus.domain.vocabulary import CODES, EPISODE_COLUMNS
-from sotekeskus.ingest.errors import EpisodeFileError, FieldError
+from sotekeskus.domain.vocabulary import EPISODE_COLUMNS, EPISODE_COLUMNS_V2
+from sotekeskus.ingest.episode_checks import contract_columns, errors_sql, scan_sql
+from sotekeskus.ingest.errors import MAX_REPORTED_ERRORS, EpisodeFileError, FieldError
 
-TIMESTAMP_COLUMNS = ("contact_at", "assessed_at", "visit_at")
-ID_COLUMNS = ("episode_id", "person_id", "unit_id")
-MAX_ID_LENGTH = 64
-LOCAL_TZ = "Europe/Helsinki"
-
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-_TS_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
-_TS_WITH_OFFSET_RE = r"[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+BATCH_ROWS = 100_000
+#: DuckDB's own memory while it reads and checks a file (it spills to disk beyond this).
+DUCKDB_MEMORY = "256MB"
+_HEADER_BYTES = 1 << 20
 
 
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _file_error(path: Path | str, message: str, line: int | None = None,
+                column: str | None = None, value: str | None = None) -> EpisodeFileError:
+    return EpisodeFileError(str(path), [FieldError(line, column, value, message)])
+
+
+@dataclass(frozen=True)
+class EpisodeFile:
+    """An episode file whose header has been checked."""
+
+    path: Path
+    kind: str  # "csv" or "parquet"
+    header: tuple[str, ...]  # as in the file (names stripped of surrounding spaces)
+    columns: tuple[str, ...]  # the contract columns present, in contract order
+    size: int
+    parquet_rows: int | None = None
+
+    @property
+    def line_label(self) -> str:
+        return "row" if self.kind == "parquet" else "line"
+
+    @property
+    def v2_columns(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c in EPISODE_COLUMNS_V2)
+
+    def estimated_rows(self) -> int:
+        """Rows in the file: exact for Parquet, from the size and the first rows for CSV."""
+        if self.parquet_rows is not None:
+            return self.parquet_rows
+        with self.path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        lines = max(1, head.count(b"\n") - 1)
+        per_row = max(1, len(head) // (lines + 1))
+        return max(0, self.size // per_row - 1)
+
+
+def _check_header(path: Path, header: Sequence[str], line: int | None) -> None:
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    known = (*EPISODE_COLUMNS, *EPISODE_COLUMNS_V2)
+    for name in header:
+        if name in seen:
+            errors.append(FieldError(line, name, None, "column appears twice in the header"))
+        seen.add(name)
+        if name not in known:
+            errors.append(FieldError(
+                line, name, None, "unknown column; the episode file has only: "
+                + ", ".join(EPISODE_COLUMNS) + " (and optionally, contract version 2: "
+                + ", ".join(EPISODE_COLUMNS_V2) + ")"))
+    missing = [c for c in EPISODE_COLUMNS if c not in seen]
+    for name in missing:
+        errors.append(FieldError(
+            line, name, None, "required column is missing from the header (every contract "
+            "column must be there, in any order; its values may be empty where the contract "
+            "allows)"))
+    if errors:
+        raise EpisodeFileError(str(path), errors)
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as fh:
+        head = fh.read(_HEADER_BYTES)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if not head.strip():
+        raise _file_error(path, "the file is empty (not even a header line)", 1)
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=len(head))
+    first = head[:end]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _file_error(path, f"the header is not UTF-8 (byte 0x{first[exc.start]:02x}); "
+                          "save the file as UTF-8 and import again", 1) from None
+    if not text.strip():
+        raise _file_error(path, "the first line is empty; it must be the header", 1)
+    return [name.strip() for name in next(csv.reader([text]))]
+
+
+def open_episode_file(path: str | Path) -> EpisodeFile:
+    """Check that ``path`` is a readable CSV or Parquet episode file with a valid header."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise _file_error(path, f"cannot read the file: {exc.strerror or exc}") from None
+    if path.suffix.lower() in (".parquet", ".pq") or magic == b"PAR1":
+        try:
+            meta = pq.read_metadata(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise _file_error(path, f"not a valid Parquet file: {exc}") from None
+        header = [str(n) for n in meta.schema.to_arrow_schema().names]
+        _check_header(path, header, None)
+        return EpisodeFile(path, "parquet", tuple(header), tuple(contract_columns(header)),
+                           size, meta.num_rows)
+    header = _csv_header(path)
+    _check_header(path, header, 1)
+    return EpisodeFile(path, "csv", tuple(header), tuple(contract_columns(header)), size)
+
+
+def _connect(tmp: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": 2, "memory_limit": DUCKDB_MEMORY,
+                                 "preserve_insertion_order": True, "temp_directory": tmp})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _source_sql(file: EpisodeFile) -> str:
+    """The file as a relation of text columns (its contract columns)."""
+    if file.kind == "parquet":
+        cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS {c}' for c in file.columns)
+        return f"(SELECT {cols} FROM read_parquet({_lit(str(file.path))}))"
+    columns = ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in file.header)
+    return (f"read_csv({_lit(str(file.path))}, header = true, auto_detect = false, "
+            f"delim = ',', quote = '\"', escape = '\"', columns = {{{columns}}}, "
+            "strict_mode = true, null_padding = false, store_rejects = true)")
+
+
+@dataclass
+class _BadRows:
+    """The first rows with errors (text values), kept to describe them at the end."""
+
+    columns: Sequence[str]
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def add(self, batch: pa.RecordBatch, errors: pa.Array, offset: int) -> None:
+        room = MAX_REPORTED_ERRORS - len(self.rows)
+        if room <= 0:
+            return
+        idx = pc.indices_nonzero(pc.greater(errors, 0)).slice(0, room)
+        picked = batch.take(idx)
+        for i, position in enumerate(idx.to_pylist()):
+            row: dict[str, object] = {c: picked.column(f"__raw_{c}")[i].as_py()
+                                      for c in self.columns}
+            row["__ordinal"] = offset + position
+            self.rows.append(row)
+
+    def table(self) -> pa.Table:
+        schema = pa.schema([(c, pa.string()) for c in self.columns]
+                           + [("__ordinal", pa.int64())])
+        return pa.Table.from_pylist(self.rows, schema=schema)
+
+
+class EpisodeScan:
+    """One streaming pass over an episode file; iterate for typed batches of valid rows.
+
+    After a complete iteration ``rows`` is the number of data rows and ``sha256`` the file's
+    digest. Iteration raises :class:`EpisodeFileError` at the end if any row is invalid."""
+
+    def __init__(self, file: EpisodeFile, batch_rows: int = BATCH_ROWS) -> None:
+        self.file = file
+        self.columns = list(file.columns)
+        self.batch_rows = batch_rows
+        self.rows = 0
+        self.sha256 = ""
+        self._dup_lines: dict[str, list[int]] = {}
+
+    @property
+    def path(self) -> str:
+        return str(self.file.path)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        digest = _Digest(self.file.path)
+        digest.start()
+        tmp = tempfile.mkdtemp(prefix="sotekeskus-import-")
+        con = _connect(tmp)
+        bad = _BadRows(self.columns)
+        total_errors = 0
+        rows = 0
+        try:
+            try:
+                reader = con.execute(scan_sql(_source_sql(self.file), self.columns)
+                                     ).to_arrow_reader(self.batch_rows)
+                for batch in reader:
+                    errors = batch.column("__errors")
+                    count = pc.sum(errors).as_py() or 0
+                    if count:
+                        total_errors += count
+                        bad.add(batch, errors, rows)
+                    elif not total_errors:
+                        yield batch.select(self.columns)
+                    rows += batch.num_rows
+                rejects = self._rejects(con)
+            except duckdb.Error as exc:
+                raise _file_error(self.file.path, _duckdb_message(exc)) from None
+            if rejects:
+                raise EpisodeFileError(self.path, rejects[:MAX_REPORTED_ERRORS],
+                                       total=len(rejects))
+            if total_errors:
+                found = self._describe(con, bad)
+                duplicates, n_duplicates = self._duplicates(con)
+                errors = sorted(found + duplicates, key=lambda e: e[0])
+                raise EpisodeFileError(self.path, self._located(errors),
+                                       total=total_errors + n_duplicates)
+        finally:
+            con.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+            digest.join()
+        self.rows = rows
+        self.sha256 = digest.hexdigest
+
+    # ---- errors ------------------------------------------------------------------------
+    def duplicates_error(self) -> EpisodeFileError:
+        """The error listing the duplicate ``episode_id`` s of the file (a writer calls this
+        when the store saw an id twice in one import)."""
+        tmp = tempfile.mkdtemp(prefix="sotekeskus-import-")
+        con = _connect(tmp)
+        try:
+            duplicates, total = self._duplicates(con)
+        except duckdb.Error as exc:
+            raise _file_error(self.file.path, _duckdb_message(exc)) from None
+        finally:
+            con.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+        if not total:  # the store saw a duplicate the file does not have: never silent
+            return _file_error(self.file.path, "an episode_id appears twice in this import")
+        return EpisodeFileError(self.path, self._located(sorted(duplicates,
+                                                                key=lambda e: e[0])),
+                                total=total)
+
+    def _describe(self, con: duckdb.DuckDBPyConnection,
+                  bad: _BadRows) -> list[tuple[tuple[int, int, str], FieldError]]:
+        con.register("__bad_rows", bad.table())
+        rows = con.execute(errors_sql("__bad_rows", self.columns)).fetchall()
+        con.unregister("__bad_rows")
+        return [((int(o), int(rank), msg), FieldError(int(o), col, val, msg,
+                                                      self.file.line_label, eid or None))
+                for o, eid, col, val, msg, rank in rows]
+
+    def _duplicates(self, con: duckdb.DuckDBPyConnection
+                    ) -> tuple[list[tuple[tuple[int, int, str], FieldError]], int]:
+        ids = f"SELECT coalesce(trim(episode_id), '') AS id FROM {_source_sql(self.file)}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __dups AS SELECT id FROM ({ids}) "
+                    "WHERE id <> '' GROUP BY id HAVING count(*) > 1")
+        total_row = con.execute("SELECT count(*) FROM __dups").fetchone()
+        if not total_row or not total_row[0]:
+            return [], 0
+        reader = con.execute(
+            f"SELECT CASE WHEN id IN (SELECT id FROM __dups) THEN id END AS id FROM ({ids})"
+        ).to_arrow_reader(self.batch_rows)
+        first: list[tuple[int, str]] = []  # the first occurrences reported, in file order
+        seen: dict[str, list[int]] = {}  # rows of each reported id (up to 6)
+        total = 0
+        offset = 0
+        for batch in reader:
+            column = batch.column("id")
+            idx = pc.indices_nonzero(pc.is_valid(column))
+            total += len(idx)
+            values = column.take(idx).to_pylist() if len(idx) else []
+            for position, value in zip(idx.to_pylist(), values, strict=True):
+                ordinal = offset + position
+                if value not in seen:
+                    if len(first) >= MAX_REPORTED_ERRORS:
+                        continue
+                    seen[value] = []
+                if len(seen[value]) < 6:
+                    seen[value].append(ordinal)
+                if len(first) < MAX_REPORTED_ERRORS:
+                    first.append((ordinal, value))
+            offset += batch.num_rows
+        self._dup_lines = seen
+        out = []
+        for ordinal, value in first:
+            out.append(((ordinal, 0, "duplicate"), FieldError(
+                ordinal, "episode_id", value, "duplicate", self.file.line_label, value)))
+        return out, total
+
+    def _located(self, errors: list[tuple[tuple[int, int, str], FieldError]]
+                 ) -> list[FieldError]:
+        """Replace ordinals (0-based data rows) by lines; fill in duplicate messages."""
+        errors = errors[:MAX_REPORTED_ERRORS]
+        wanted = {key[0] for key, _ in errors}
+        for others in self._dup_lines.values():
+            wanted.update(others)
+        lines = _lines_of(self.file, sorted(wanted))
+        out = []
+        for (ordinal, _, _), e in errors:
+            message = e.message
+            if message == "duplicate" and e.column == "episode_id":
+                others = [lines[o] for o in self._dup_lines.get(e.value or "", [])
+                          if o != ordinal]
+                shown_lines = ", ".join(str(n) for n in others[:5])
+                more = " …" if len(others) > 5 else ""
+                message = (f"duplicate episode_id in this file (also on "
+                           f"{self.file.line_label} {shown_lines}{more})")
+            out.append(FieldError(lines[ordinal], e.column, e.value, message, e.line_label,
+                                  e.episode_id))
+        return out
+
+    def _rejects(self, con: duckdb.DuckDBPyConnection) -> list[FieldError]:
+        """Lines DuckDB's CSV reader could not split into the header's fields."""
+        if self.file.kind != "csv":
+            return []
+        rows = con.execute(  # line_byte_position: 1-based offset of the record's start
+            "SELECT DISTINCT line_byte_position - 1 AS start, error_type, csv_line, "
+            "error_message FROM reject_errors ORDER BY start").fetchall()
+        if not rows:
+            return []
+        lines = _lines_at_offsets(self.file.path, [max(0, int(r[0])) for r in rows])
+        out = []
+        n = len(self.file.header)
+        for (pos, kind, text, message), line in zip(rows, lines, strict=True):
+            kind = str(kind)
+            if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+                found = _found_fields(str(text))
+                msg = f"expected {n} fields, found {found}"
+            elif kind == "INVALID ENCODING":
+                msg = (f"the file is not UTF-8 ({_bad_byte(self.file.path, int(pos))}); "
+                       "save it as UTF-8 and import again")
+                text = None
+            elif kind == "UNQUOTED VALUE":
+                msg = "a quoted value is not closed (a \" is missing)"
+            else:
+                msg = str(message)
+            out.append(FieldError(line, None, None if text is None else str(text), msg))
+        return out
+
+
+def _found_fields(text: str) -> int:
+    try:
+        return len(next(csv.reader([text.rstrip("\r\n")])))
+    except (csv.Error, StopIteration):
+        return text.count(",") + 1
+
+
+def _bad_byte(path: Path, position: int) -> str:
+    with path.open("rb") as fh:
+        fh.seek(position)
+        chunk = fh.read(1 << 16)
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"byte 0x{chunk[exc.start]:02x} at offset {position + exc.start}"
+    return f"an invalid byte near offset {position}"
+
+
+def _duckdb_message(exc: duckdb.Error) -> str:
+    text = str(exc).split("\n")[0]
+    return f"the file cannot be read: {text}"
+
+
+class _Digest(threading.Thread):
+    """SHA-256 of the file, computed beside the scan (hashlib releases the GIL)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.hexdigest = ""
+
+    def run(self) -> None:
+        h = hashlib.sha256()
+        try:
+            with self.path.open("rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    h.update(chunk)
+        except OSError:
+            return
+        self.hexdigest = h.hexdigest()
+
+
+# ---- physical lines ----------------------------------------------------------------------
+def _breaks(chunk: bytes) -> int:
+    return chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+
+
+def _lines_at_offsets(path: Path, offsets: list[int]) -> list[int]:
+    """The physical line on which each byte offset lies (offsets ascending)."""
+    out = []
+    line = 1
+    done = 0
+    previous_cr = False
+    with path.open("rb") as fh:
+        for offset in offsets:
+            need = max(0, offset - done)
+            while need:
+                chunk = fh.read(min(need, 1 << 22))
+                if not chunk:
+                    break
+                line += _breaks(chunk)
+                if previous_cr and chunk.startswith(b"\n"):
+                    line -= 1  # a CR LF split between two reads is one break
+                previous_cr = chunk.endswith(b"\r")
+                done += len(chunk)
+                need -= len(chunk)
+            out.append(line)
+    return out
+
+
+def _lines_of(file: EpisodeFile, ordinals: list[int]) -> dict[int, int]:
+    """Physical line (or Parquet row) of each 0-based data row."""
+    if file.kind == "parquet":
+        return {o: o + 1 for o in ordinals}
+    if not ordinals:
+        return {}
+    result: dict[int, int] = {}
+    wanted = set(ordinals)
+    last = max(ordinals)
+    with file.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)  # the header
+        previous_end = reader.line_num
+        record = 0
+        for row in reader:
+            if row:  # blank lines are not records
+                if record in wanted:
+                    result[record] = previous_end + 1
+                record += 1
+                if record > last:
+                    break
+            previous_end = reader.line_num
+    for o in ordinals:  # never expected; keep the message useful anyway
+        result.setdefault(o, o + 2)
+    return result
+
+
+# ---- whole file in memory ----------------------------------------------------------------
 @dataclass(frozen=True)
 class EpisodeBatch:
     """Valid, typed episodes read from one file."""
 
     path: str
-    table: pa.Table  # columns exactly EPISODE_COLUMNS, typed
+    table: pa.Table  # the contract columns of the file, in contract order, typed
     sha256: str
 
 
 def read_episode_file(path: str | Path) -> EpisodeBatch:
-    """Read, validate and type an episode file; raise :class:`EpisodeFileError` if invalid."""
-    path = Path(path)
+    """Read, validate and type a whole episode file into memory (tests, small files);
+    raise :class:`EpisodeFileError` if it is invalid. Imports stream instead."""
+    scan = EpisodeScan(open_episode_file(path))
+    batches = list(scan)
+    schema = batches[0].schema if batches else None
+    table = (pa.Table.from_batches(batches, schema) if batches
+             else _empty_table(scan))
+    ids = table.column("episode_id")
+    if table.num_rows and pc.count_distinct(ids).as_py() != table.num_rows:
+        raise scan.duplicates_error()
+    return EpisodeBatch(str(path), table, scan.sha256)
+
+
+def _empty_table(scan: EpisodeScan) -> pa.Table:
+    tmp = tempfile.mkdtemp(prefix="sotekeskus-import-")
+    con = _connect(tmp)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EpisodeFileError(str(path), [FieldError(None, None, None, str(exc))]) from exc
-    digest = hashlib.sha256(data).hexdigest()
-    lines: list[int] | range
-    if path.suffix.lower() in (".parquet", ".pq") or data[:4] == b"PAR1":
-        raw, label = _parquet_as_strings(path, data), "row"
-        lines = range(1, raw.num_rows + 1)
-    else:
-        raw, label = _csv_as_strings(str(path), data), "line"
-        lines = _record_lines(data, raw.num_rows)
-    table = _validate_and_type(str(path), raw, lines, label)
-    return EpisodeBatch(str(path), table, digest)
+        empty = "(SELECT " + ", ".join(f"'' AS {c}" for c in scan.columns) + " LIMIT 0)"
+        return con.execute(scan_sql(empty, scan.columns)).to_arrow_table().select(scan.columns)
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
-
-def _check_header(path: str, header: list[str], label_line: int | None) -> None:
-    errors: list[FieldError] = []
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            errors.append(FieldError(label_line, name, None, "column appears twice in the header"))
-        seen.add(name)
-        if name not in EPISODE_COLUMNS:
-            errors.append(FieldError(label_line, name, None,
-                                     "unknown column; the episode file has only: "
-                                     + ", ".join(EPISODE_COLUMNS)))
-    for name, required in EPISODE_COLUMNS.items():
-        if required and name not in seen:
-            errors.append(FieldError(label_line, name, None, "required column is missing"))
-    if errors:
-        raise EpisodeFileError(path, errors)
-
-
-def _csv_as_strings(path: str, data: bytes) -> pa.Table:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 4]
-        raise EpisodeFileError(path, [FieldError(
-            line, None, bad.hex(" "),
-            f"the file is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8 and import again")]) from exc
-    if not data.strip():
-        raise EpisodeFileError(path, [FieldError(1, None, None, "the file is empty")])
-    first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    header = [h.strip() for h in next(csv.reader([first]))]
-    _check_header(path, header, 1)
-
-    bad_rows: list[FieldError] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(FieldError(
-            row.number, None, row.text,
-            f"expected {row.expected_columns} fields, found {row.actual_columns}"))
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=",", invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise EpisodeFileError(path, [FieldError(None, None, None, f"not a valid CSV file: {exc}")]
-                               ) from exc
-    if bad_rows:
-        if any(e.line is None for e in bad_rows):  # multi-threaded parse: locate by text
-            lines = data.decode("utf-8").splitlines()
-            index = {text: number for number, text in reversed(list(enumerate(lines, 1)))}
-            bad_rows = [FieldError(e.line or index.get(e.value or ""), e.column, e.value,
-                                   e.message) for e in bad_rows]
-        raise EpisodeFileError(path, sorted(bad_rows, key=lambda e: e.line or 0))
-    table = table.rename_columns(header)
-    return table
-
-
-def _record_lines(data: bytes, records: int) -> list[int] | range:
-    """The physical line on which each data record starts (the header is line 1).
-
-    Usually record i is on line i + 2; blank lines (which are skipped) and line breaks inside
-    quoted fields break that, and then the lines are counted with the csv module."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if physical == records + 1:
-        return range(2, records + 2)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    next(reader, None)
-    starts: list[int] = []
-    previous_end = reader.line_num
-    for record in reader:
-        if record:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts if len(starts) == records else range(2, records + 2)
-
-
-def _parquet_as_strings(path: Path, data: bytes) -> pa.Table:
-    try:
-        table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise EpisodeFileError(str(path), [FieldError(None, None, None,
-                                                      f"not a valid Parquet file: {exc}")]) from exc
-    _check_header(str(path), list(table.column_names), None)
-    columns = []
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_timestamp(col.type):
-            if col.type.tz is not None:  # aware: to Finnish local time, then naive
-                col = pc.local_timestamp(col.cast(pa.timestamp(col.type.unit, tz=LOCAL_TZ)))
-            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
-        elif pa.types.is_date(col.type):
-            col = pc.strftime(col, format="%Y-%m-%d")
-        elif pa.types.is_boolean(col.type):
-            col = pc.if_else(col, "true", "false")
-        else:
-            col = pc.cast(col, pa.string())
-        columns.append(pc.fill_null(col, ""))
-    return pa.table(columns, names=table.column_names)
-
-
-def _validate_and_type(path: str, raw: pa.Table, lines: list[int] | range,
-                       label: str) -> pa.Table:
-    """Vectorised checks in DuckDB; returns the typed table or raises with every violation."""
-    n = raw.num_rows
-    for name in EPISODE_COLUMNS:  # optional columns may be left out of the file
-        if name not in raw.column_names:
-            raw = raw.append_column(name, pa.array([""] * n, pa.string()))
-    raw = raw.append_column("__line", pa.array(lines, pa.int64()))
-    con = duckdb.connect()
-    con.execute(f"SET TimeZone='{LOCAL_TZ}'")
-    con.register("raw", raw)
-    trimmed = ", ".join(f"trim({c}) AS {c}" for c in EPISODE_COLUMNS)
-
-    def ts(col: str) -> str:
-        v = f"trim({col})"
-        return (f"CASE WHEN {v} = '' THEN NULL "
-                f"WHEN regexp_matches({v}, '{_TS_WITH_OFFSET_RE}') "
-                f"THEN timezone('{LOCAL_TZ}', try_cast({v} AS TIMESTAMPTZ)) "
-                f"ELSE try_cast({v} AS TIMESTAMP) END")
-
-    # One working copy of the file (trimmed text plus parsed values), not two.
-    con.execute(f"""
-        CREATE TEMP TABLE typed AS SELECT __line, {trimmed},
-            {ts('contact_at')} AS contact_ts,
-            {ts('assessed_at')} AS assessed_ts,
-            {ts('visit_at')} AS visit_ts,
-            CASE WHEN regexp_matches(trim(birth_date), '{_DATE_RE}')
-                 THEN try_cast(trim(birth_date) AS DATE) END AS birth_d
-        FROM raw""")
-    con.unregister("raw")
-    del raw
-
-    checks: list[str] = []
-
-    def check(column: str, condition: str, message: str) -> None:
-        msg = message.replace("'", "''")
-        checks.append(
-            f"SELECT __line, '{column}' AS col, {column} AS val, '{msg}' AS msg, "
-            f"{list(EPISODE_COLUMNS).index(column)} AS ord FROM typed WHERE {condition}")
-
-    for col, required in EPISODE_COLUMNS.items():
-        if required:
-            check(col, f"{col} = ''", "a value is required")
-    for col in ID_COLUMNS:
-        check(col, f"length({col}) > {MAX_ID_LENGTH}", f"longer than {MAX_ID_LENGTH} characters")
-    for col, codes in CODES.items():
-        allowed = ", ".join(f"'{c}'" for c in codes)
-        value = f"lower({col})" if col == "plan_based" else col
-        check(col, f"{col} <> '' AND {value} NOT IN ({allowed})",
-              "unknown code; allowed: " + ", ".join(codes))
-    check("birth_date", "birth_date <> '' AND birth_d IS NULL", "not a valid date YYYY-MM-DD")
-    for col, parsed in (("contact_at", "contact_ts"), ("assessed_at", "assessed_ts"),
-                        ("visit_at", "visit_ts")):
-        check(col, f"{col} <> '' AND {parsed} IS NULL",
-              "not a valid ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)")
-    check("birth_date", "birth_d > CAST(contact_ts AS DATE)", "birth_date is after contact_at")
-    check("visit_at", "status = 'done' AND visit_at = ''", "status 'done' requires visit_at")
-    check("assessed_at", "assessed_ts < contact_ts",
-          "assessment before contact (contact_at is later)")
-    check("visit_at", "visit_ts < contact_ts", "visit before contact (contact_at is later)")
-    check("visit_at", "visit_ts < assessed_ts", "visit before assessment (assessed_at is later)")
-    checks.append(
-        "SELECT __line, 'episode_id', episode_id, "
-        f"'duplicate episode_id in this file (also on {label} ' || "
-        "string_agg(other, ', ') || ')', 0 FROM ("
-        "  SELECT a.__line, a.episode_id, CAST(b.__line AS VARCHAR) AS other FROM typed a "
-        "  JOIN (SELECT episode_id, __line FROM typed WHERE episode_id IN ("
-        "     SELECT episode_id FROM typed WHERE episode_id <> '' "
-        "     GROUP BY episode_id HAVING count(*) > 1)) b "
-        "  ON a.episode_id = b.episode_id AND a.__line <> b.__line) GROUP BY __line, episode_id")
-    union = " UNION ALL ".join(checks)
-    total = con.execute(f"SELECT count(*) FROM ({union})").fetchone()
-    assert total is not None
-    if total[0]:
-        rows = con.execute(
-            f"SELECT * FROM ({union}) ORDER BY __line, ord, msg LIMIT 50").fetchall()
-        errors = [FieldError(r[0], r[1], r[2], r[3], label) for r in rows]
-        raise EpisodeFileError(path, errors, total=int(total[0]))
-    table = con.execute("""
-        SELECT episode_id, person_id, birth_d AS birth_date, unit_id, service_area,
-               professional_group, urgency,
-               CAST(date_trunc('second', contact_ts) AS TIMESTAMP) AS contact_at,
-               CAST(date_trunc('second', assessed_ts) AS TIMESTAMP) AS assessed_at,
-               CAST(date_trunc('second', visit_ts) AS TIMESTAMP) AS visit_at,
-               NULLIF(contact_mode, '') AS contact_mode, status,
-               lower(plan_based) = 'true' AS plan_based
-        FROM typed ORDER BY __line""").to_arrow_table()
-    con.close()
-    return table

@@ -1,33 +1,88 @@
-"""Episode repository: the all-or-nothing, idempotent bulk upsert of validated episodes.
+"""Episode repository: the all-or-nothing, idempotent, streaming upsert of episodes.
 
-Re-importing an ``episode_id`` replaces the row (never duplicates). One import is one
-transaction: either every row is written, with the import recorded and ``data_version``
-bumped, or nothing is.
+``upsert_episodes`` consumes validated batches (an :class:`EpisodeBatches`, e.g. the
+streaming :class:`~sotekeskus.ingest.episode_file.EpisodeScan`) inside **one transaction**:
+every row is written, the import recorded in ``imports`` and ``data_version`` bumped — or,
+if the source raises (an invalid row anywhere in the file), a duplicate ``episode_id``
+turns up or the process dies, nothing is. Memory stays bounded: a batch at a time.
+
+* Re-importing an ``episode_id`` replaces the row (never duplicates).
+* Only the columns the file has are written: a contract-v1 file leaves the contract-v2
+  columns (``diagnosis_codes``, ``visit_nature``, ``professional_id``, ``care_plan``) of
+  existing episodes as they are (it has no opinion on them); new episodes get NULL there.
+* A store that another writer holds is waited for (``busy_timeout_s``), then
+  :class:`~sotekeskus.ingest.errors.StoreBusyError`.
+
+SQLite: ``BEGIN IMMEDIATE``, then ``executemany`` of large batches straight into
+``episodes`` (``INSERT … ON CONFLICT DO UPDATE``) while a second thread reads and converts
+the next batch. A duplicate id within the file is caught by the upsert itself: its ``WHERE``
+refuses to update a row this import already wrote, so fewer rows change than were sent.
+Large loads drop the secondary indexes and rebuild them afterwards, inside the transaction.
+PostgreSQL: ``COPY`` into a temporary table, then one ``INSERT … ON CONFLICT DO UPDATE``.
 """
 
 from __future__ import annotations
 
-import io
+import queue
+import sqlite3
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateIndex, DropIndex
 
-from sotekeskus.domain.vocabulary import EPISODE_COLUMNS
-from sotekeskus.store.models import Episode, ImportRun, Meta, Unit
+from sotekeskus.ingest.errors import StoreBusyError
+from sotekeskus.store.models import Episode, Meta
 
-COLUMNS = list(EPISODE_COLUMNS)
-CHUNK = 50_000
-#: Above this many rows the secondary indexes are dropped for the load and rebuilt after it
-#: (still inside the import's one transaction): random person ids make per-row index
-#: maintenance the dominant cost of a large load.
+#: Above this many rows (and at least half the rows already stored) the secondary indexes
+#: are dropped for the load and rebuilt after it, inside the same transaction: random
+#: person ids make per-row index maintenance the dominant cost of a large load.
 REBUILD_INDEXES_ABOVE = 200_000
+#: How long an import waits for another writer to finish with the store.
+BUSY_TIMEOUT_S = 60.0
+#: SQLite page cache of the importing connection (KiB); part of the import's memory bound.
+SQLITE_CACHE_KIB = 128 * 1024
 Progress = Callable[[int, int], None]
+
+
+class EpisodeBatches(Protocol):
+    """Typed batches of valid episodes (contract columns present in the file)."""
+
+    columns: list[str]
+    sha256: str
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]: ...
+
+    def duplicates_error(self) -> Exception: ...
+
+
+@dataclass
+class TableBatches:
+    """An in-memory table as :class:`EpisodeBatches` (tests, the demo)."""
+
+    table: pa.Table
+    sha256: str = ""
+    batch_rows: int = 100_000
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.table.column_names)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        return iter(self.table.to_batches(self.batch_rows))
+
+    def duplicates_error(self) -> Exception:
+        counts = pc.value_counts(self.table.column("episode_id"))
+        dups = [v["values"] for v in counts.to_pylist() if v["counts"] > 1]
+        return ValueError(f"duplicate episode_id(s): {', '.join(map(str, dups[:10]))}")
 
 
 @dataclass(frozen=True)
@@ -39,13 +94,6 @@ class ImportResult:
     data_version: str
 
 
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    if conn.execute(select(Meta.value).where(Meta.key == key)).first() is None:
-        conn.execute(Meta.__table__.insert().values(key=key, value=value))
-    else:
-        conn.execute(Meta.__table__.update().where(Meta.key == key).values(value=value))
-
-
 def data_version(engine: Engine) -> str:
     """Changes whenever episodes change; the analytics snapshot compares it."""
     with engine.connect() as conn:
@@ -55,100 +103,254 @@ def data_version(engine: Engine) -> str:
 
 def upsert_episodes(
     engine: Engine,
-    table: pa.Table,
+    batches: EpisodeBatches | pa.Table,
     *,
     file_name: str,
-    sha256: str,
+    sha256: str = "",
     imported_by: str = "cli",
     progress: Progress | None = None,
+    expected_rows: int | None = None,
+    busy_timeout_s: float = BUSY_TIMEOUT_S,
 ) -> ImportResult:
-    """Write the validated episodes in one transaction and record the import."""
-    version = uuid.uuid4().hex
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS _episode_stage"))
-        conn.execute(text(
-            "CREATE TEMPORARY TABLE _episode_stage AS SELECT * FROM episodes WHERE 1 = 0"))
-        if conn.dialect.name == "postgresql":
-            _stage_postgres(conn, table, progress)
-        else:
-            _stage_sqlite(conn, table, progress)
-        updated = conn.execute(text(
-            "SELECT count(*) FROM _episode_stage s JOIN episodes e "
-            "ON e.episode_id = s.episode_id")).scalar_one()
-        run = conn.execute(
-            ImportRun.__table__.insert().values(
-                file_name=file_name, sha256=sha256, rows=table.num_rows,
-                inserted=table.num_rows - updated, updated=updated,
-                imported_at=datetime.now().replace(microsecond=0), imported_by=imported_by,
-            ).returning(ImportRun.__table__.c.id)
-        ).scalar_one()
-        rebuild = table.num_rows > REBUILD_INDEXES_ABOVE
-        indexes = sorted(Episode.__table__.indexes, key=lambda i: i.name or "")
-        if rebuild:
-            for index in indexes:
-                index.drop(conn)
-        cols = ", ".join(COLUMNS + ["import_id"])
-        assignments = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:] + ["import_id"])
-        conn.execute(text(
-            f"INSERT INTO episodes ({cols}) SELECT {', '.join(COLUMNS)}, :run "
-            f"FROM _episode_stage WHERE true "
-            f"ON CONFLICT (episode_id) DO UPDATE SET {assignments}"), {"run": run})
-        if rebuild:
-            for index in indexes:
-                index.create(conn)
-        existing = set(conn.execute(select(Unit.unit_id)).scalars())
-        new_units = sorted(set(table.column("unit_id").to_pylist()) - existing)
-        if new_units:
-            conn.execute(Unit.__table__.insert(),
-                         [{"unit_id": u, "name": u, "municipality": ""} for u in new_units])
-        conn.execute(text("DROP TABLE _episode_stage"))
-        _set_meta(conn, "data_version", version)
-    return ImportResult(run, table.num_rows, table.num_rows - updated, updated, version)
+    """Write validated episodes in one transaction and record the import.
+
+    ``expected_rows`` (an estimate is enough) sizes the progress bar and decides whether
+    the secondary indexes are rebuilt after the load."""
+    source: EpisodeBatches = (TableBatches(batches, sha256) if isinstance(batches, pa.Table)
+                              else batches)
+    if isinstance(batches, pa.Table):
+        expected_rows = batches.num_rows
+    if engine.dialect.name == "sqlite":
+        return _upsert_sqlite(engine, source, file_name, imported_by, progress,
+                              expected_rows or 0, busy_timeout_s)
+    return _upsert_postgres(engine, source, file_name, imported_by, progress,
+                            expected_rows or 0, busy_timeout_s)
 
 
-def _sqlite_columns(table: pa.Table) -> list[list[object]]:
-    """Columns as SQLite values in SQLAlchemy's own storage formats."""
-    out: list[list[object]] = []
-    for name in COLUMNS:
-        col = table.column(name)
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _assignments(columns: list[str]) -> str:
+    return ", ".join(f"{c} = excluded.{c}" for c in [*columns[1:], "import_id"])
+
+
+def _busy(exc: BaseException, timeout_s: float) -> StoreBusyError:
+    return StoreBusyError(
+        f"the store is busy: another process has been writing to it for more than "
+        f"{timeout_s:g} s (another import?); nothing was imported — try again when it has "
+        f"finished ({exc})")
+
+
+# ---- SQLite ------------------------------------------------------------------------------
+def _sqlite_rows(batch: pa.RecordBatch) -> tuple[list[tuple[Any, ...]], set[str]]:
+    """A batch as SQLite parameter rows, in SQLAlchemy's storage formats (date-times
+    ``YYYY-MM-DD HH:MM:SS.ffffff``, booleans 0/1), and its unit ids."""
+    columns = []
+    for name in batch.schema.names:
+        col = batch.column(name)
         if pa.types.is_timestamp(col.type):
-            col = pc.strftime(col.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S.000000")
+            col = col.cast(pa.timestamp("us")).cast(pa.string())
         elif pa.types.is_date(col.type):
-            col = pc.strftime(col, format="%Y-%m-%d")
+            col = col.cast(pa.string())
         elif pa.types.is_boolean(col.type):
             col = col.cast(pa.int8())
-        out.append(col.to_pylist())
-    return out
+        columns.append(col.to_pylist())
+    units = set(pc.unique(batch.column("unit_id")).to_pylist())
+    return list(zip(*columns, strict=True)), units
 
 
-def _stage_sqlite(conn: Connection, table: pa.Table, progress: Progress | None) -> None:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    cursor.execute("PRAGMA cache_size = -524288")  # 512 MiB page cache for this connection
-    sql = (f"INSERT INTO _episode_stage ({', '.join(COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in COLUMNS)})")
-    total = table.num_rows
-    for start in range(0, total, CHUNK):
-        chunk = table.slice(start, CHUNK)
-        cursor.executemany(sql, zip(*_sqlite_columns(chunk), strict=True))
+def _prefetch(source: Iterable[pa.RecordBatch], convert: Callable[[pa.RecordBatch], Any],
+              depth: int = 2) -> Iterator[tuple[Any, int]]:
+    """``(convert(batch), rows)`` for each batch, read and converted by a second thread
+    while the caller writes the previous one. The source's exceptions are re-raised here."""
+    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        iterator = iter(source)
+        try:
+            for batch in iterator:
+                if not put((convert(batch), batch.num_rows)):
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the writing thread
+            put(exc)
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name="episode-import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _upsert_sqlite(engine: Engine, source: EpisodeBatches, file_name: str,
+                   imported_by: str, progress: Progress | None, expected: int,
+                   busy_timeout_s: float) -> ImportResult:
+    columns = list(source.columns)
+    version = uuid.uuid4().hex
+    pooled = engine.raw_connection()
+    con = pooled.dbapi_connection
+    assert isinstance(con, sqlite3.Connection)
+    pooled.detach()  # own settings below: this connection is closed, not pooled, after
+    con.isolation_level = None  # BEGIN / COMMIT are issued here
+    cur = con.cursor()
+    try:
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _busy(exc, busy_timeout_s) from None
+        try:
+            result = _write_sqlite(cur, engine, source, columns, file_name, imported_by,
+                                   progress, expected, version)
+            cur.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+    finally:
+        cur.close()
+        pooled.close()
+    return result
+
+
+def _write_sqlite(cur: sqlite3.Cursor, engine: Engine, source: EpisodeBatches,
+                  columns: list[str], file_name: str, imported_by: str,
+                  progress: Progress | None, expected: int, version: str) -> ImportResult:
+    before = cur.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    cur.execute(
+        "INSERT INTO imports (file_name, sha256, rows, inserted, updated, imported_at, "
+        "imported_by) VALUES (?, '', 0, 0, 0, ?, ?)",
+        (file_name, str(_now()) + ".000000", imported_by))
+    run = int(cur.lastrowid or 0)
+    indexes = sorted(Episode.__table__.indexes, key=lambda i: i.name or "")
+    rebuild = expected > REBUILD_INDEXES_ABOVE and expected >= before // 2
+    if rebuild:
+        for index in indexes:
+            cur.execute(str(DropIndex(index).compile(dialect=engine.dialect)))
+    names = ", ".join([*columns, "import_id"])
+    marks = ", ".join(["?"] * len(columns))
+    sql = (f"INSERT INTO episodes ({names}) VALUES ({marks}, {run}) "
+           f"ON CONFLICT (episode_id) DO UPDATE SET {_assignments(columns)} "
+           f"WHERE episodes.import_id IS NOT {run}")
+    written = changed = 0
+    units: set[str] = set()
+    for (rows, batch_units), n in _prefetch(source, _sqlite_rows):
+        cur.executemany(sql, rows)
+        changed += cur.rowcount
+        written += n
+        units |= batch_units
         if progress:
-            progress(min(start + CHUNK, total), total)
-    cursor.close()
+            progress(written, max(expected, written))
+    if changed != written:  # an id this import had already written: a duplicate in the file
+        raise source.duplicates_error()
+    if rebuild:
+        for index in indexes:
+            cur.execute(str(CreateIndex(index).compile(dialect=engine.dialect)))
+    after = cur.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    inserted = after - before
+    if written:
+        cur.executemany("INSERT INTO units (unit_id, name, municipality) VALUES (?, ?, '') "
+                        "ON CONFLICT (unit_id) DO NOTHING", [(u, u) for u in sorted(units)])
+        cur.execute("INSERT INTO meta (key, value) VALUES ('data_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (version,))
+    cur.execute("UPDATE imports SET sha256 = ?, rows = ?, inserted = ?, updated = ? "
+                "WHERE id = ?", (source.sha256, written, inserted, written - inserted, run))
+    return ImportResult(run, written, inserted, written - inserted,
+                        version if written else _current_version(cur))
 
 
-def _stage_postgres(conn: Connection, table: pa.Table, progress: Progress | None) -> None:
+def _current_version(cur: sqlite3.Cursor) -> str:
+    row = cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return str(row[0]) if row else "empty"
+
+
+# ---- PostgreSQL --------------------------------------------------------------------------
+def _upsert_postgres(engine: Engine, source: EpisodeBatches, file_name: str,
+                     imported_by: str, progress: Progress | None, expected: int,
+                     busy_timeout_s: float) -> ImportResult:
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL lock_timeout = '{int(busy_timeout_s * 1000)}ms'"))
+            # One import at a time: a second one waits here (up to the timeout).
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('sotekeskus.import'))"))
+            return _write_postgres(conn, source, file_name, imported_by, progress, expected)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise _busy(exc.orig or exc, busy_timeout_s) from None
+        raise
+
+
+def _write_postgres(conn: Connection, source: EpisodeBatches, file_name: str,
+                    imported_by: str, progress: Progress | None,
+                    expected: int) -> ImportResult:
+    columns = list(source.columns)
+    version = uuid.uuid4().hex
+    names = ", ".join(columns)
+    conn.execute(text("DROP TABLE IF EXISTS _episode_stage"))
+    conn.execute(text(f"CREATE TEMPORARY TABLE _episode_stage ON COMMIT DROP AS "
+                      f"SELECT {names} FROM episodes WHERE false"))
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    total = table.num_rows
+    written = 0
     with raw.cursor() as cursor:  # type: ignore[attr-defined]
-        copy_sql = (f"COPY _episode_stage ({', '.join(COLUMNS)}) "
-                    "FROM STDIN (FORMAT csv, HEADER true)")
-        for start in range(0, total, CHUNK * 4):
-            chunk = table.slice(start, CHUNK * 4).select(COLUMNS)
-            buffer = io.BytesIO()
-            pacsv.write_csv(chunk, buffer)
+        copy_sql = f"COPY _episode_stage ({names}) FROM STDIN (FORMAT csv, HEADER true)"
+        for batch in source:
+            buffer = pa.BufferOutputStream()
+            pacsv.write_csv(batch, buffer)
             with cursor.copy(copy_sql) as copy:
-                copy.write(buffer.getvalue())
+                copy.write(buffer.getvalue().to_pybytes())
+            written += batch.num_rows
             if progress:
-                progress(min(start + CHUNK * 4, total), total)
+                progress(written, max(expected, written))
+    duplicate = conn.execute(text(
+        "SELECT 1 FROM _episode_stage GROUP BY episode_id HAVING count(*) > 1 LIMIT 1")).first()
+    if duplicate is not None:
+        raise source.duplicates_error()
+    updated = conn.execute(text(
+        "SELECT count(*) FROM _episode_stage s JOIN episodes e "
+        "ON e.episode_id = s.episode_id")).scalar_one()
+    run = conn.execute(text(
+        "INSERT INTO imports (file_name, sha256, rows, inserted, updated, imported_at, "
+        "imported_by) VALUES (:f, :s, :r, :i, :u, :at, :by) RETURNING id"),
+        {"f": file_name, "s": source.sha256, "r": written, "i": written - updated,
+         "u": updated, "at": _now(), "by": imported_by}).scalar_one()
+    if written:
+        conn.execute(text(
+            f"INSERT INTO episodes ({names}, import_id) SELECT {names}, :run "
+            f"FROM _episode_stage ON CONFLICT (episode_id) DO UPDATE SET "
+            f"{_assignments(columns)}"), {"run": run})
+        conn.execute(text(
+            "INSERT INTO units (unit_id, name, municipality) SELECT DISTINCT unit_id, "
+            "unit_id, '' FROM _episode_stage ON CONFLICT (unit_id) DO NOTHING"))
+        conn.execute(text(
+            "INSERT INTO meta (key, value) VALUES ('data_version', :v) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"), {"v": version})
+    else:
+        version = conn.execute(select(Meta.value).where(Meta.key == "data_version")
+                               ).scalar() or "empty"
+    return ImportResult(int(run), written, written - updated, updated, version)
