@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from sotekeskus.synth.calibration import AREAS, DEFAULT_CALIBRATION, STATUSES, Calibration
 from sotekeskus.synth.case_events import generate_case_events
+from sotekeskus.synth.clinical import clinical_columns
 from sotekeskus.synth.demand import draw_contacts
 from sotekeskus.synth.episodes import build_episode_table
 from sotekeskus.synth.modes import assign_modes
@@ -51,6 +52,7 @@ class SyntheticRegion:
     units: pa.Table
     truth: dict[str, Any]
     case_events: pa.Table | None = None
+    clinical: pa.Table | None = None  # contract-v2 columns, row for row (synth/clinical.py)
 
 
 def _rngs(seed: int) -> dict[str, np.random.Generator]:
@@ -224,9 +226,10 @@ def generate_region(
     )
     case_events, truth["case_events"] = generate_case_events(
         population, timeline, person_ids, np.asarray(UNIT_IDS)[person_unit], seed, residents)
+    clinical, truth["clinical"] = clinical_columns(episodes, seed)
     tick()
     return SyntheticRegion(episodes=episodes, units=units_table(), truth=truth,
-                           case_events=case_events)
+                           case_events=case_events, clinical=clinical)
 
 
 def _truth(
