@@ -163,6 +163,8 @@ def main() -> None:
     meta = prepare(args, d)
     store, parquet = str(d / "store.db"), str(d / "episodes.parquet")
     base = cli(args)
+    # a reused store may predate a migration: migrate (untimed) where the CLI can
+    subprocess.run([*base, "migrate", "--db", store], check=False, capture_output=True)
     # first report after the import: snapshot build and compilation
     for p in d.glob("store.db.analytics.duckdb*"):
         p.unlink()
