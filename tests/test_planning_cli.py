@@ -183,3 +183,34 @@ def test_plan_forecast_errors(runner, store):
     assert result.exit_code == 1 and "the back-test needs" in result.output
     assert runner.invoke(app, [*base, "--model", "Prophet"]).exit_code == 2
     assert runner.invoke(app, [*base, "--series", "visits"]).exit_code == 2
+
+
+@pytest.mark.slow
+def test_report_care_debt_json(runner, region_store):
+    result = runner.invoke(app, ["report", "care-debt", "--db", region_store, "--from",
+                                 "2020-03", "--to", "2022-12", "--service-area", "oral",
+                                 "--clear-by", "2026-06-30", "--target-wait", "90",
+                                 "-f", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    rows = {r["professional_group"]: r for r in body["rows"]}
+    assert set(rows) == {"all", "dentist", "dental_hygienist", "other"}
+    total = rows["all"]
+    assert {"service_area", "professional_group", "expected", "actual", "deficit",
+            "deficit_lo", "deficit_hi", "catch_up", "remaining"} <= set(total)
+    assert total["deficit"] == pytest.approx(total["expected"] - total["actual"], abs=0.2)
+    assert total["deficit_lo"] <= total["deficit"] <= total["deficit_hi"]
+    backlog = {r["professional_group"]: r for r in body["backlog"]}
+    assert backlog["dentist"]["clear_by"] == "2026-06-30"
+    assert backlog["dentist"]["relief_capacity_per_week"] is not None
+
+
+def test_report_care_debt_errors(runner, store):
+    base = ["report", "care-debt", "--db", store]
+    assert runner.invoke(app, [*base, "--from", "2020-3"]).exit_code == 2
+    assert runner.invoke(app, [*base, "--measure", "calls"]).exit_code == 2
+    result = runner.invoke(app, [*base, "--from", "2019-01", "--to", "2019-12"])
+    assert result.exit_code == 1 and "before the end of the fitted pattern" in result.output
+    result = runner.invoke(app, [*base, "-f", "json"])  # 2025 data only: nothing to fit
+    assert result.exit_code == 0
+    assert "no months before the pandemic" in json.loads(result.stdout)["rows"][0]["note"]
