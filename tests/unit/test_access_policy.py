@@ -47,3 +47,33 @@ def test_operational_roles_see_no_management_figures() -> None:
 def test_cli_operator_sees_everything_unsuppressed() -> None:
     scope = may(Actor("cli:root", Role.OPERATOR), Action.VIEW_PERSONS)
     assert scope.allowed and scope.whole_region and not scope.suppress_small_cells
+
+
+def test_professionals_work_cases_in_their_own_units_only() -> None:
+    nurse = Actor("n", Role.PROFESSIONAL, frozenset({"U1"}))
+    scope = may(nurse, Action.WORK_CASES)
+    assert scope.allowed and scope.unit_ids == {"U1"}
+    refused = may(nurse, Action.WORK_CASES, Resource.units(["U2"]))
+    assert not refused.allowed and "U2" in refused.reason
+    assert not may(Actor("n", Role.PROFESSIONAL), Action.WORK_CASES).allowed
+    assert not may(nurse, Action.MANAGE_SCHEDULES).allowed
+    assert not may(nurse, Action.VIEW_PERSONS).allowed
+    for role in (Role.MANAGER, Role.LEADERSHIP, Role.ANALYST, Role.ADMIN, Role.SCHEDULER):
+        refused = may(Actor("x", role, frozenset({"U1"})), Action.WORK_CASES)
+        assert not refused.allowed and refused.reason == "only professionals work cases"
+
+
+def test_schedulers_keep_schedules_of_their_units() -> None:
+    scheduler = Actor("s", Role.SCHEDULER, frozenset({"U1", "U2"}))
+    assert may(scheduler, Action.MANAGE_SCHEDULES, Resource.units(["U2"])).allowed
+    assert not may(scheduler, Action.MANAGE_SCHEDULES, Resource.units(["U3"])).allowed
+    assert not may(scheduler, Action.WORK_CASES).allowed
+    for role in (Role.MANAGER, Role.PROFESSIONAL, Role.ADMIN):
+        assert not may(Actor("x", role, frozenset({"U1"})), Action.MANAGE_SCHEDULES).allowed
+
+
+def test_operational_roles_are_staff_roles() -> None:
+    from sotekeskus.domain.access_policy import STAFF_ROLES
+
+    assert Role.PROFESSIONAL in STAFF_ROLES and Role.SCHEDULER in STAFF_ROLES
+    assert Role.OPERATOR not in STAFF_ROLES

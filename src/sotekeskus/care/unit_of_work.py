@@ -7,6 +7,15 @@ append-only audit log **in the same transaction** as the data, so there is never
 without its audit row nor a change without its trace. Leaving the block normally commits;
 an exception rolls everything back (data and audit alike) and propagates.
 
+Audit rows carry the unit's ``purpose`` in a column of its own and, for reads and changes of
+one resident's data, the resident's pseudonymous ``subject_person_id`` — so the resident can
+be shown who read their data, when and why.
+
+A use case that changed episode rows (the projection of cases) calls
+:meth:`UnitOfWork.episodes_changed`; the store's ``data_version`` is then bumped as the
+**last** statement before the commit (the analytics snapshot follows it), so concurrent use
+cases hold that one hot row for the shortest possible time.
+
 Authorisation is asked of the one access policy (:func:`UnitOfWork.authorise`), which
 raises :class:`NotAllowed` with the policy's reason; the refusal itself is audited in its
 own transaction, so a rolled-back use case still leaves the trace of the attempt.
@@ -14,16 +23,17 @@ own transaction, so a rolled-back use case still leaves the trace of the attempt
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from sotekeskus.domain.access_policy import Action, Actor, Resource, Scope, may
 from sotekeskus.store import audit
-from sotekeskus.store.models import AuditEvent
+from sotekeskus.store.models import AuditEvent, Meta
 
 
 class NotAllowed(PermissionError):
@@ -41,6 +51,7 @@ class UnitOfWork:
         self.purpose = purpose.strip()
         self.session = Session(engine, expire_on_commit=False)
         self._open = False
+        self._episodes_changed = False
 
     def __enter__(self) -> UnitOfWork:
         self.session.begin()
@@ -51,6 +62,8 @@ class UnitOfWork:
                  tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
+                if self._episodes_changed:
+                    self._bump_data_version()
                 self.session.commit()
             else:
                 self.session.rollback()
@@ -67,18 +80,36 @@ class UnitOfWork:
             raise NotAllowed(scope.reason)
         return scope
 
-    def _audit(self, action: str, target: str, detail: str) -> None:
+    def _audit(self, action: str, target: str, detail: str,
+               subject_person_id: str | None = None) -> None:
         if not self._open:
             raise RuntimeError("the unit of work is not open (use it in a with block)")
         self.session.add(AuditEvent(
             at=datetime.now(), actor=self.actor.name[:100], action=action[:64],
             target=target.replace("\x00", "\ufffd")[:500],
-            detail=f"purpose={self.purpose}; {detail}".replace("\x00", "\ufffd")))
+            detail=f"purpose={self.purpose}; {detail}".replace("\x00", "\ufffd"),
+            purpose=self.purpose.replace("\x00", "\ufffd")[:200],
+            subject_person_id=subject_person_id))
 
-    def audit_read(self, target: str, detail: str = "") -> None:
-        """Record a person-level read (e.g. ``case:123``) with this unit's purpose."""
-        self._audit(audit.READ_PERSONS, target, detail)
+    def audit_read(self, target: str, detail: str = "", *,
+                   subject_person_id: str | None = None) -> None:
+        """Record a person-level read (e.g. ``case:123``) with this unit's purpose and, when
+        it is one resident's data, the resident's pseudonymous id."""
+        self._audit(audit.READ_PERSONS, target, detail, subject_person_id)
 
-    def audit_change(self, target: str, detail: str = "") -> None:
+    def audit_change(self, target: str, detail: str = "", *,
+                     subject_person_id: str | None = None) -> None:
         """Record a change made by this use case."""
-        self._audit(audit.ADMIN_CHANGE, target, detail)
+        self._audit(audit.ADMIN_CHANGE, target, detail, subject_person_id)
+
+    def episodes_changed(self) -> None:
+        """Episode rows changed: bump ``data_version`` when this unit commits."""
+        self._episodes_changed = True
+
+    def _bump_data_version(self) -> None:
+        version = uuid.uuid4().hex
+        done = self.session.execute(
+            update(Meta).where(Meta.key == "data_version").values(value=version))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            self.session.add(Meta(key="data_version", value=version))
+            self.session.flush()

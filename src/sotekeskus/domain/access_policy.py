@@ -37,7 +37,8 @@ class Role(StrEnum):
 
 
 #: Roles an administrator may give to a staff account (``operator`` is the CLI's own).
-STAFF_ROLES: tuple[Role, ...] = (Role.MANAGER, Role.LEADERSHIP, Role.ANALYST, Role.ADMIN)
+STAFF_ROLES: tuple[Role, ...] = (Role.MANAGER, Role.LEADERSHIP, Role.ANALYST, Role.ADMIN,
+                                 Role.PROFESSIONAL, Role.SCHEDULER)
 
 
 class Action(StrEnum):
@@ -46,6 +47,8 @@ class Action(StrEnum):
     ADMINISTER_USERS = "administer_users"
     ADMINISTER_INDICATORS = "administer_indicators"
     VIEW_AUDIT = "view_audit"
+    WORK_CASES = "work_cases"  # the workdesk: queue, claim, assess, route, book, own day
+    MANAGE_SCHEDULES = "manage_schedules"  # weekly templates and exceptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,14 @@ def may(actor: Actor, action: Action, resource: Resource = Resource()) -> Scope:
         if role is Role.MANAGER:
             return _own_units(actor, resource, suppress=False)
         return _deny("person-level data is not available to this role")
+    if action is Action.WORK_CASES:
+        if role is Role.PROFESSIONAL:
+            return _own_units(actor, resource, suppress=False)
+        return _deny("only professionals work cases")
+    if action is Action.MANAGE_SCHEDULES:
+        if role is Role.SCHEDULER:
+            return _own_units(actor, resource, suppress=False)
+        return _deny("only schedulers keep schedules")
     if action in (Action.ADMINISTER_USERS, Action.ADMINISTER_INDICATORS, Action.VIEW_AUDIT):
         if role is Role.ADMIN:
             return Scope(True, None, False)

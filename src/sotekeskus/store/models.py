@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -126,6 +127,10 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(500), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    # migration 0005: why the data were used, and whose (the resident's "who read my data")
+    purpose: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    subject_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True,
+                                                          index=True)
 
 
 class MonitoringIndicator(Base):
@@ -213,3 +218,234 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+# ---- operational side: the workdesk and booking (migration 0005; care/, docs/workdesk.md) ----
+
+
+class Person(Base):
+    """A resident. ``hetu`` is the personal identity code (validated, never leaves the
+    operational side); ``person_id`` is the pseudonymous key the analytics see."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(64), unique=True)
+    hetu: Mapped[str] = mapped_column(String(11), unique=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(5), default="fi")
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StaffProfile(Base):
+    """What a professional is (group, title); units come from ``user_units``."""
+
+    __tablename__ = "staff_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    professional_group: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100), default="")
+
+
+class StaffService(Base):
+    """A professional's membership in a service of the catalogue (whose queue she sees)."""
+
+    __tablename__ = "staff_services"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class CareCase(Base):
+    """A case (asiointi): a contact in a channel until the need is met or closed.
+
+    ``owner_user_id`` is the single owner (claims are conditional updates on it); ``version``
+    grows with every transition. ``due_on`` / ``due_leg`` hold the nearest open deadline
+    (recomputed from the rule book at every transition) so the queue orders in SQL.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    service_area: Mapped[str] = mapped_column(String(16))
+    professional_group: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    routing_rule: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    contact_at: Mapped[datetime] = mapped_column(DateTime)
+    callback_from: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    callback_to: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    assessed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    visit_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    contact_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    visit_professional: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    questionnaire_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_leg: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due_rule: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    episode_id: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_cases_queue", "state", "urgency", "due_on"),
+                      Index("ix_cases_owner", "owner_user_id"),
+                      Index("ix_cases_service", "service_id", "state"))
+
+
+class CaseTransition(Base):
+    """One state change or change of owner of a case: append-only (database triggers refuse
+    UPDATE and DELETE)."""
+
+    __tablename__ = "case_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    transition: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    owner_before: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    owner_after: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Assessment(Base):
+    """A care-need assessment (hoidon tarpeen arviointi) of a case."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    assessor: Mapped[str] = mapped_column(String(100))
+    urgency: Mapped[str] = mapped_column(String(16))
+    need: Mapped[str] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    service_area: Mapped[str] = mapped_column(String(16))
+    professional_group: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+
+
+class CaseMessage(Base):
+    """A message on a case (chat line, secure message), from the resident or a professional."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    author_kind: Mapped[str] = mapped_column(String(16))  # resident | professional
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class ScheduleTemplate(Base):
+    """A weekly availability template row of one professional: on ``weekday`` (0 = Monday)
+    from ``start_time`` to ``end_time`` (``HH:MM``), slots of ``slot_minutes``."""
+
+    __tablename__ = "schedule_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[str] = mapped_column(String(5))
+    end_time: Mapped[str] = mapped_column(String(5))
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ScheduleException(Base):
+    """An absence (removes free slots) or an extra shift (adds slots) of one professional."""
+
+    __tablename__ = "schedule_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    unit_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    slot_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    slot_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ScheduleSlot(Base):
+    """A materialised slot. Booking is ``UPDATE … SET status='booked' WHERE id=… AND
+    status='free'`` (one winner); one professional never has two slots starting together."""
+
+    __tablename__ = "slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    professional_group: Mapped[str] = mapped_column(String(32))
+    start_at: Mapped[datetime] = mapped_column(DateTime)
+    end_at: Mapped[datetime] = mapped_column(DateTime)
+    mode: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    template_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "start_at", name="uq_slots_user_start"),
+                      Index("ix_slots_service_start", "service_id", "status", "start_at"),
+                      Index("ix_slots_start", "start_at"))
+
+
+class Appointment(Base):
+    """A booking of a slot for a case. A partial unique index allows at most one
+    ``booked`` appointment per slot (a cancelled one frees it)."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    booked_at: Mapped[datetime] = mapped_column(DateTime)
+    booked_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    changed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+    __table_args__ = (Index("uq_appointments_booked_slot", "slot_id", unique=True,
+                            sqlite_where=text("status = 'booked'"),
+                            postgresql_where=text("status = 'booked'")),)
+
+
+class NotificationOutbox(Base):
+    """A message waiting for the SMS / e-mail gateway (which reads and marks it sent)."""
+
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    person_pk: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"),
+                                                       nullable=True)
+    send_after: Mapped[datetime] = mapped_column(DateTime)
+    payload: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

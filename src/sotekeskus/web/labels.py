@@ -41,6 +41,8 @@ ROLES = {
     "leadership": N_("Leadership"),
     "analyst": N_("Analyst"),
     "admin": N_("Administrator"),
+    "professional": N_("Professional"),
+    "scheduler": N_("Scheduler"),
 }
 PERIOD_KINDS = {"year": N_("Yearly"), "quarter": N_("Quarterly")}
 UNITS_OF_MEASURE = {"%": "%", "persons": N_("persons"), "min": N_("min"), "days": N_("days")}
