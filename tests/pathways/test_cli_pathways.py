@@ -172,3 +172,19 @@ def test_segments_bad_rule_file(runner, monkeypatch, tmp_path):
     rules.write_text("segments:\n  - id: rich\n    rule: income >= 3\n")
     result = runner.invoke(app, ["report", "segments", "--rules", str(rules)])
     assert result.exit_code == 1 and "unknown feature 'income'" in result.output
+
+
+def test_outcomes_and_experience_on_the_cli(runner, tmp_path):
+    result = runner.invoke(app, ["report", "outcomes", "--file", str(DATA / "outcomes_hand.csv"),
+                                 "--from", "2025-01-01", "--to", "2025-06-30", "-f", "json",
+                                 "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["rows"][0]["mean_change"] == -5.4 and body["follow_up_days"] == 28
+    csv = runner.invoke(app, ["report", "experience", "--file",
+                              str(DATA / "experience_hand.csv"), "-f", "csv"]).stdout
+    assert "U1,all,8,4,2,2,25.0" in csv and "U1,phone,<5,,,," in csv
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit_id,channel,responded_on,score\nU1,fax,2025-01-01,3\n")
+    result = runner.invoke(app, ["report", "experience", "--file", str(bad)])
+    assert result.exit_code == 1 and "line 2, column channel, value 'fax'" in result.output

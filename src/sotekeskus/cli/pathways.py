@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
     app.command("clients")(report_clients)
     app.command("follow-up")(report_follow_up)
     app.command("segments")(report_segments)
+    app.command("outcomes")(report_outcomes)
+    app.command("experience")(report_experience)
 
 
 def _source(db: str | None) -> EpisodeSource:
@@ -339,3 +341,97 @@ def report_segments(
         return
     emit(rows, columns, fmt, console=out,
          title=f"Segments {year} ({result.population} persons; rules: {table.source})")
+
+
+# ---- outcomes and experience ----------------------------------------------------------------
+
+
+def report_outcomes(
+    file: Annotated[Path, typer.Option(
+        "--file", help="Measurements CSV: person_id,instrument,measured_on,unit_id,"
+                       "service_area,answers")],
+    date_from: Annotated[str, typer.Option("--from", help="First baseline date")],
+    date_to: Annotated[str, typer.Option("--to", help="Last baseline date (included)")],
+    follow_up_days: Annotated[int, typer.Option(
+        help="The follow-up is the first measurement at least this many days later")] = 28,
+    instrument: Annotated[list[Path] | None, typer.Option(
+        help="An extra instrument file (YAML), e.g. the region's licensed PROMIS-29 tables")
+    ] = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Outcome measures before and after: baseline and follow-up scores and their change
+    per unit, service area and instrument (PHQ-9, GAD-7, WHO-5 shipped)."""
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.pathways.instruments import load_instrument, shipped_instruments
+    from sotekeskus.pathways.outcomes import (
+        OUTCOME_COLUMNS,
+        DataFileError,
+        outcome_change,
+        read_measurements,
+        suppress_outcomes,
+    )
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    assert start is not None and end is not None
+    if end < start:
+        raise fail(f"--to {end} is before --from {start}", 2)
+    if follow_up_days < 1:
+        raise fail("--follow-up-days must be at least 1", 2)
+    instruments = shipped_instruments()
+    try:
+        for path in instrument or []:
+            extra = load_instrument(path)
+            instruments[extra.id] = extra
+        measurements = read_measurements(file, instruments)
+    except DataFileError as exc:
+        err.print(exc.render(), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    rows = outcome_change(measurements, start, end, instruments, follow_up_days)
+    if not no_suppress:
+        rows = suppress_outcomes(rows)
+    if fmt == "json":
+        _json({"from": start.isoformat(), "to": end.isoformat(),
+               "follow_up_days": follow_up_days, "rows": rows})
+        return
+    emit(rows, OUTCOME_COLUMNS, fmt, console=out,
+         title=f"Outcomes: baselines {start} – {end}, follow-up ≥ {follow_up_days} days later")
+
+
+def report_experience(
+    file: Annotated[Path, typer.Option(
+        "--file", help="Survey CSV: unit_id,channel,responded_on,score[,comment]")],
+    date_from: Annotated[str | None, typer.Option("--from", help="First response date")
+                         ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last response date")] = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Patient-reported experience: NPS (0–10 recommendation) per unit and channel."""
+    from sotekeskus.pathways.outcomes import (
+        NPS_COLUMNS,
+        DataFileError,
+        nps,
+        read_experience,
+        suppress_nps,
+    )
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    try:
+        responses = read_experience(file)
+    except DataFileError as exc:
+        err.print(exc.render(), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    rows = nps(responses, start, end)
+    if not no_suppress:
+        rows = suppress_nps(rows)
+    if fmt == "json":
+        _json({"rows": rows})
+        return
+    emit(rows, NPS_COLUMNS, fmt, console=out, title="Experience: NPS by unit and channel")
