@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/sotekeskus demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
