@@ -34,6 +34,7 @@ from sotekeskus.cli import (
     synth,
     t3,
     users,
+    workdesk,
 )
 
 app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-based management.",
@@ -45,6 +46,7 @@ app.add_typer(report.app, name="report")
 pathways.register(report.app)  # report flow|continuity|clients|follow-up
 planning_reports.register(report.app)  # report queues|care-debt
 t3.register(report.app)  # report t3
+workdesk.register(report.app)  # report workdesk
 app.add_typer(rules.app, name="rules")
 imports.app.command("events")(deadlines.import_events)
 report.app.command("deadlines")(deadlines.report_deadlines)

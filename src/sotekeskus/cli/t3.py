@@ -5,12 +5,16 @@ patient system's slot export (``--slots FILE``) or from the product's own schedu
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sotekeskus.cli.common import DbOption, FormatOption, check_format, fail, out, parse_date
+
+if TYPE_CHECKING:
+    from sotekeskus.domain.workflow.t3 import Slot
 
 
 def register(app: typer.Typer) -> None:
@@ -57,5 +61,25 @@ def report_t3(
              console=out, title="T3 per professional (days)")
 
 
-def _store_slots(db: str | None, day: object) -> list:  # type: ignore[type-arg]
-    raise fail("give --slots FILE (T3 from the store's schedules is not available yet)", 2)
+def _store_slots(db: str | None, day: date) -> list[Slot]:
+    """The store's slots as they were at the start of ``day`` (docs/booking.md)."""
+    from sqlalchemy.orm import Session
+
+    from sotekeskus.care.booking.t3_store import slots_as_of
+    from sotekeskus.store.database import StoreError, make_engine, resolve_url, sqlite_path
+
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise fail(f"no store at {path}; give --slots FILE or --db")
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        engine = make_engine(url)
+        with Session(engine) as session:
+            return slots_as_of(session, day)
+    except DBAPIError as exc:
+        raise fail(f"the store has no schedules table ({exc.orig}); run sotekeskus migrate"
+                   ) from None
+    except (StoreError, OSError) as exc:
+        raise fail(str(exc)) from None
