@@ -8,15 +8,9 @@ empty), so the numbers on a page and in its download are the same numbers.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from sotekeskus.web import labels as L
 from sotekeskus.web.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, gettext_
@@ -87,32 +81,3 @@ def _raw(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def to_csv(table: Table) -> str:
-    """UTF-8 CSV text (comma separated, header of column keys, empty for hidden values)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.header())
-    for row in table.raw_rows():
-        writer.writerow(["" if v is None else v for v in row])
-    return buf.getvalue()
-
-
-def to_xlsx(tables: Sequence[Table]) -> bytes:
-    """An Excel workbook with one sheet per table, header of column keys."""
-    wb = Workbook()
-    first = True
-    for table in tables:
-        ws = wb.active if first else wb.create_sheet()
-        first = False
-        ws.title = table.name[:31]
-        ws.append(table.header())
-        for row in table.raw_rows():
-            ws.append(row)
-        for i, col in enumerate(table.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.key) + 2)
-        ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
