@@ -28,13 +28,14 @@ This module is the API the management web page calls: :class:`DeadlineFilter`,
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sotekeskus.analytics.case_legs import leg_instances
 from sotekeskus.analytics.filters import FilterError, unknown_code
@@ -100,11 +101,41 @@ class DeadlineFilter:
 
 
 def load_case_events(db: str | None = None) -> pa.Table:
-    """Every case event of the store named by ``db`` (see ``store.database``)."""
+    """Every case event of the store named by ``db`` (see ``store.database``); a SQLite
+    store is read by DuckDB's sqlite scanner, PostgreSQL through SQLAlchemy."""
     from sotekeskus.store.case_events import all_events
-    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.database import make_engine, resolve_url, sqlite_path
 
-    return all_events(make_engine(resolve_url(db)))
+    url = resolve_url(db)
+    engine = make_engine(url)
+    path = sqlite_path(url)
+    if path is None or not path.exists() or not _has_events_table(engine):
+        return all_events(engine)
+    import duckdb
+
+    from sotekeskus.analytics.source import load_extension
+    from sotekeskus.ingest.case_events import SCHEMA
+
+    con = duckdb.connect()
+    try:
+        load_extension(con, "sqlite")
+        source = str(path).replace("'", "''")
+        table = con.execute(f"""
+            SELECT CAST(case_id AS VARCHAR) AS case_id, CAST(person_id AS VARCHAR) AS person_id,
+                   CAST(birth_date AS DATE) AS birth_date, CAST(unit_id AS VARCHAR) AS unit_id,
+                   CAST(case_type AS VARCHAR) AS case_type, CAST(event AS VARCHAR) AS event,
+                   CAST("at" AS TIMESTAMP) AS "at", CAST(urgency AS VARCHAR) AS urgency,
+                   CAST(professional_group AS VARCHAR) AS professional_group
+            FROM sqlite_scan('{source}', 'case_events')""").to_arrow_table()
+    finally:
+        con.close()
+    return table.cast(SCHEMA)
+
+
+def _has_events_table(engine: Any) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(engine).has_table("case_events"))
 
 
 def _months(flt: DeadlineFilter, month: str) -> bool:
@@ -117,25 +148,27 @@ def deadline_rows(events: pa.Table, book: RuleBook, flt: DeadlineFilter | None =
     """Completed legs per month × case type × leg (unsuppressed); see the module docstring."""
     flt = flt or DeadlineFilter()
     legs = leg_instances(events, book, targets=targets, case_types=flt.case_types)
-    groups: dict[tuple[str, str, str, str], list[tuple[int, bool]]] = defaultdict(list)
-    for r in legs.to_pylist():
-        if r["rule_id"] is None or r["end_date"] is None:
-            continue
-        month = r["end_date"].strftime("%Y-%m")
+    con = duckdb.connect()
+    try:
+        con.register("legs", legs)
+        groups = con.execute("""
+            SELECT strftime(end_date, '%Y-%m') AS month, case_type, from_event, to_event,
+                   count(*) AS completed,
+                   CAST(sum(CASE WHEN end_date <= deadline THEN 1 ELSE 0 END) AS INTEGER),
+                   list(days ORDER BY days) AS days
+            FROM legs WHERE rule_id IS NOT NULL AND end_date IS NOT NULL
+            GROUP BY ALL ORDER BY month, case_type, from_event, to_event""").fetchall()
+    finally:
+        con.close()
+    rows = []
+    for month, case_type, from_event, to_event, completed, within, days in groups:
         if not _months(flt, month):
             continue
-        key = (month, r["case_type"], r["from_event"], r["to_event"])
-        groups[key].append((r["days"], r["end_date"] <= r["deadline"]))
-    rows = []
-    for key in sorted(groups):
-        values = groups[key]
-        within = sum(ok for _, ok in values)
         rows.append({
-            "month": key[0], "case_type": key[1], "from_event": key[2], "to_event": key[3],
-            "completed": len(values), "within_limit": within,
-            "within_limit_pct": pct(within, len(values)),
-            "breaches": len(values) - within,
-            "median_days": median([d for d, _ in values]),
+            "month": month, "case_type": case_type, "from_event": from_event,
+            "to_event": to_event, "completed": int(completed), "within_limit": int(within),
+            "within_limit_pct": pct(int(within), int(completed)),
+            "breaches": int(completed) - int(within), "median_days": median(days),
         })
     return rows
 
@@ -163,14 +196,13 @@ def open_legs(events: pa.Table, book: RuleBook, on: date,
     """Legs waiting for their end event on ``on``; nearest limit first."""
     flt = flt or DeadlineFilter()
     legs = leg_instances(events, book, targets=targets, case_types=flt.case_types)
+    day = pa.scalar(on, pa.date32())
+    waiting = pc.and_(
+        pc.and_(pc.is_valid(legs["rule_id"]), pc.less_equal(legs["start_date"], day)),
+        pc.and_(pc.fill_null(pc.greater(legs["end_date"], day), True),
+                pc.fill_null(pc.greater(legs["stop_date"], day), True)))
     rows = []
-    for r in legs.to_pylist():
-        if r["rule_id"] is None or r["start_date"] > on:
-            continue
-        if r["end_date"] is not None and r["end_date"] <= on:
-            continue
-        if r["stop_date"] is not None and r["stop_date"] <= on:
-            continue
+    for r in legs.filter(waiting).to_pylist():
         to_limit = (r["deadline"] - on).days
         status = ("past_limit" if to_limit < 0 else
                   "due_within_7d" if to_limit <= 7 else "within_limit")
