@@ -222,7 +222,7 @@ def w_ours(a: argparse.Namespace) -> dict[str, Any]:
     times_u, urows = repeat_timed(lambda: an.access_report(by_unit=True), a.repeat)
 
     # Where the time of one report goes (same calls as Analytics._run / access_report).
-    con, book = an._con, an.rulebook
+    con, book = ibis.duckdb.connect(str(snap), read_only=True), an.rulebook
     parts: dict[str, list[float]] = {"expr": [], "compile": [], "execute": [], "to_pylist": [],
                                      "finish_rows": []}
     for _ in range(max(1, a.repeat)):

@@ -27,13 +27,17 @@ def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> flo
         return ind.values.get(period)
     from sotekeskus.store.episodes import data_version
 
-    with holder.lock:
-        key = (data_version(holder.store()), comp, period)
-        if key not in holder.cache:
-            if len(holder.cache) > 2000:
-                holder.cache.clear()
-            holder.cache[key] = _compute(holder, comp, period)
+    key = (data_version(holder.store()), comp, period)
+    try:
         return holder.cache[key]
+    except KeyError:
+        pass
+    value = _compute(holder, comp, period)  # outside any lock: the analytics are thread-safe
+    with holder.lock:
+        if len(holder.cache) > 2000:
+            holder.cache.clear()
+        holder.cache[key] = value
+    return value
 
 
 def _compute(holder: AnalyticsHolder, code: str, period: str) -> float | None:
@@ -51,14 +55,12 @@ def _compute(holder: AnalyticsHolder, code: str, period: str) -> float | None:
             return None
         if ind.report != "waiting":  # pragma: no cover - the catalogue test guards this
             raise ValueError(f"computation {code}: a stock needs a waiting-list indicator")
-        with holder.lock:
-            wl = holder.get().waiting_list(end, flt)
+        wl = holder.get().waiting_list(end, flt)
         return float(sum(int(r.get(ind.code) or 0) for r in wl.summary))
     if ind.report != "access":  # pragma: no cover - the catalogue test guards this
         raise ValueError(f"computation {code}: indicator {ind.code} is not a period figure")
     f = replace(flt, month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"))
-    with holder.lock:
-        rows = holder.get().access_summary(f, by="quarter" if "Q" in period else "year")
+    rows = holder.get().access_summary(f, by="quarter" if "Q" in period else "year")
     row = next((r for r in rows if r.get("month") == period), None)
     value = None if row is None else row.get(ind.code)
     return None if value is None else float(value)

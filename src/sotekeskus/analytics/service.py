@@ -9,7 +9,9 @@ from typing import Any
 
 
 class AnalyticsHolder:
-    """One :class:`Analytics` per app, opened on first use."""
+    """One :class:`Analytics` per app, opened on first use. The analytics are safe to share
+    between threads (each thread queries through its own connection), so callers use them
+    without a lock; ``lock`` only guards opening and closing."""
 
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
@@ -19,6 +21,9 @@ class AnalyticsHolder:
         self.lock = threading.RLock()
 
     def get(self) -> Any:
+        an = self._an
+        if an is not None:
+            return an
         with self.lock:
             if self._an is None:
                 from sotekeskus.analytics.engine import Analytics
@@ -46,5 +51,4 @@ class AnalyticsHolder:
 
     def unit_names(self) -> dict[str, str]:
         """Unit id → display name, for every unit the data knows."""
-        with self.lock:
-            return {u["unit_id"]: (u.get("name") or u["unit_id"]) for u in self.get().units()}
+        return {u["unit_id"]: (u.get("name") or u["unit_id"]) for u in self.get().units()}

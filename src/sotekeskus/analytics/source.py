@@ -132,6 +132,9 @@ def build_snapshot(store_url: str, path: Path, version: str, book: RuleBook) -> 
         derived_sql = ibis.to_sql(derive(raw, book), dialect="duckdb")
         con.execute(f"CREATE TABLE episodes AS {derived_sql}")
         con.execute("DROP TABLE episodes_raw")
+        from sotekeskus.analytics.summaries import add_summaries
+
+        add_summaries(con, book)  # pre-aggregated tables for the dashboard (summaries.py)
         con.execute("CREATE TABLE units AS SELECT CAST(unit_id AS VARCHAR) AS unit_id, "
                     "CAST(name AS VARCHAR) AS name, "
                     "CAST(municipality AS VARCHAR) AS municipality FROM sk_source.units")

@@ -58,9 +58,7 @@ def parse_filter(params: Mapping[str, Any]) -> AccessFilter:
 def default_situation_day(holder: AnalyticsHolder, today: date | None = None) -> date:
     """Today, or the last day with contacts when the store's data ends earlier (demo data)."""
     today = today or date.today()
-    with holder.lock:
-        an = holder.get()
-        _, last = an.date_range()
+    _, last = holder.get().date_range()
     if last is not None and last < today:
         return last
     return today
@@ -71,8 +69,7 @@ def with_default_months(holder: AnalyticsHolder, flt: AccessFilter,
     """Without a period: the last ``months`` months up to the data's last month (or today)."""
     if flt.month_from or flt.month_to:
         return flt
-    with holder.lock:
-        _, last = holder.get().date_range()
+    _, last = holder.get().date_range()
     today = date.today()
     end = min(last, today) if last else today
     index = end.year * 12 + end.month - 1 - (months - 1)

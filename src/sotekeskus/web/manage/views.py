@@ -83,15 +83,14 @@ def access_view(holder: AnalyticsHolder, account: Account, flt: AccessFilter, *,
     the period's last month (what the page shows; the monthly summary and the charts cover
     the whole period, and the exports every month)."""
     f = scoped(account, flt)
-    with holder.lock:
-        an = holder.get()
-        summary = an.access_summary(f, by="month")
-        table_filter = f
-        if last_month_tables and summary:
-            last = summary[-1]["month"]
-            table_filter = replace(f, month_from=last, month_to=last)
-        by_group = an.access_report(table_filter)
-        by_unit = an.access_report(table_filter, by_unit=True)
+    an = holder.get()
+    summary = an.access_summary(f, by="month")
+    table_filter = f
+    if last_month_tables and summary:
+        last = summary[-1]["month"]
+        table_filter = replace(f, month_from=last, month_to=last)
+    by_group = an.access_report(table_filter)
+    by_unit = an.access_report(table_filter, by_unit=True)
     names = unit_names(holder)
     note = SUPPRESSION_NOTE if suppressed(account) else ""
     return AccessView(
@@ -116,8 +115,7 @@ def access_summary_rows(holder: AnalyticsHolder, account: Account,
                         flt: AccessFilter) -> tuple[AccessFilter, list[dict[str, Any]]]:
     """Only the per-month summary (what the charts draw), scoped and published."""
     f = scoped(account, flt)
-    with holder.lock:
-        rows = holder.get().access_summary(f, by="month")
+    rows = holder.get().access_summary(f, by="month")
     return f, publish(account, rows)
 
 
@@ -136,12 +134,11 @@ class SituationView:
 def situation_view(holder: AnalyticsHolder, account: Account, on: date,
                    flt: AccessFilter | None = None) -> SituationView:
     f = scoped(account, flt or AccessFilter())
-    with holder.lock:
-        an = holder.get()
-        wl = an.waiting_list(on, f)
-        summary = [dict(r) for r in wl.summary]
-        channels = [dict(r) for r in an.contacts_by_channel(on, f)]
-        late = [dict(r) for r in an.assessments_not_same_day(on, f)]
+    an = holder.get()
+    wl = an.waiting_list(on, f)
+    summary = [dict(r) for r in wl.summary]
+    channels = [dict(r) for r in an.contacts_by_channel(on, f)]
+    late = [dict(r) for r in an.assessments_not_same_day(on, f)]
     totals = {
         key: sum(int(r.get(key) or 0) for r in summary)
         for key in ("waiting", "past_deadline", "due_today", "due_within_7d")
@@ -177,8 +174,7 @@ def waiting_list_table(holder: AnalyticsHolder, account: Account, on: date,
                        flt: AccessFilter | None = None) -> Table:
     """Person-level waiting list: managers only, own units only (the caller audits)."""
     f = scoped(account, flt or AccessFilter(), Action.VIEW_PERSONS)
-    with holder.lock:
-        rows = [dict(r) for r in holder.get().waiting_list(on, f).rows]
+    rows = [dict(r) for r in holder.get().waiting_list(on, f).rows]
     return Table(
         "waiting_list", N_("Waiting list, person level"),
         [Column("episode_id"), Column("person_id"), Column("unit_id", "unit"),
