@@ -43,7 +43,8 @@ app = typer.Typer(help="sotekeskus: care guarantee, care debt and knowledge-base
 # ---- command groups (one line each) -------------------------------------------------------
 app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
-pathways.register(report.app)  # report flow|continuity|clients|follow-up
+pathways.register(report.app)  # report flow|continuity|clients|follow-up|…
+app.add_typer(pathways.models_app, name="models")
 planning_reports.register(report.app)  # report queues|care-debt
 t3.register(report.app)  # report t3
 workdesk.register(report.app)  # report workdesk

@@ -29,6 +29,10 @@ NoSuppressOption = Annotated[bool, typer.Option(
     "--no-suppress", help="Exact small counts (unit-level detail)")]
 
 
+models_app = typer.Typer(help="Prediction models with model cards (decision support).",
+                         no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the pathways reports to the ``report`` command group."""
     app.command("flow")(report_flow)
@@ -435,3 +439,46 @@ def report_experience(
         _json({"rows": rows})
         return
     emit(rows, NPS_COLUMNS, fmt, console=out, title="Experience: NPS by unit and channel")
+
+
+# ---- models ---------------------------------------------------------------------------------
+
+
+@models_app.command("evaluate")
+def models_evaluate(
+    residents: Annotated[int, typer.Option(help="Residents of the synthetic region")] = 60_000,
+    date_from: Annotated[str, typer.Option("--from", help="First day of the data")
+                         ] = "2019-01-01",
+    date_to: Annotated[str, typer.Option("--to", help="Last day; its year is the test year")
+                       ] = "2024-12-31",
+    seed: Annotated[int, typer.Option(help="Seed of the region, cohorts and bootstrap")] = 1,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals")
+                         ] = 500,
+    cards: Annotated[Path | None, typer.Option(
+        help="Also write the model cards (Markdown) to this file, e.g. docs/models.md")
+    ] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Evaluate both risk models on the synthetic region (temporal split, AUROC / AUPRC
+    with intervals, calibration, baseline, subgroups) and print their model cards."""
+    from sotekeskus.pathways.models.cards import run, summary
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    assert start is not None and end is not None
+    if end.year - start.year < 2:
+        raise fail("--from … --to must span at least three calendar years (two to train "
+                   "on, the last to test)", 2)
+    if residents < 1_000:
+        raise fail("--residents must be at least 1000", 2)
+    if bootstrap < 50:
+        raise fail("--bootstrap must be at least 50", 2)
+    result = run(residents, start, end, seed, bootstrap)
+    text = result.markdown()
+    if cards is not None:
+        cards.write_text(text, encoding="utf-8")
+    if fmt == "table":
+        out.file.write(text)
+        return
+    emit(summary(result), list(summary(result)[0]), fmt, console=out)

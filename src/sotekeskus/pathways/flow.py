@@ -129,6 +129,7 @@ def flow_from_table(log: pa.Table) -> Flow:
     """:func:`discover_flow` over an Arrow event log (e.g. from ``read_event_log``)."""
     con = duckdb.connect()
     try:
+        con.execute("SET python_enable_replacements = false")
         con.register("event_log", log)
         return discover_flow(con, "event_log")
     finally:

@@ -39,6 +39,7 @@ class EpisodeSource:
                    label: str = "episodes") -> EpisodeSource:
         """Episodes (and case events) held in memory as Arrow tables."""
         con = duckdb.connect()
+        _no_replacement_scans(con)
         con.register("episodes", episodes)
         if case_events is not None:
             con.register("case_events", case_events)
@@ -54,7 +55,9 @@ class EpisodeSource:
         url = resolve_url(db)
         Analytics.open(url)  # builds or refreshes the snapshot
         path = snapshot_path(url)
-        src = cls(duckdb.connect(str(path), read_only=True), f"the store {db or url}")
+        con = duckdb.connect(str(path), read_only=True)
+        _no_replacement_scans(con)
+        src = cls(con, f"the store {db or url}")
         if not src.has_table("case_events"):
             _attach_case_events(src.con, url)
         return src
@@ -95,6 +98,12 @@ class EpisodeSource:
             raise MissingDataError(
                 f"{purpose} needs {column}, and none of the {row[1]:,} episodes it would use "
                 f"in {self.label} has a value; import episodes with {column} (contract v2)")
+
+
+def _no_replacement_scans(con: duckdb.DuckDBPyConnection) -> None:
+    """A table name in SQL must never resolve to a Python variable of the caller that
+    happens to have that name (DuckDB's replacement scans); only registered tables count."""
+    con.execute("SET python_enable_replacements = false")
 
 
 def _attach_case_events(con: duckdb.DuckDBPyConnection, url: str) -> None:
