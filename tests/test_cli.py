@@ -289,14 +289,18 @@ def test_cached_sql_is_not_used_once_the_store_changes(runner, hand_store, tmp_p
     assert sum(r["visits"] for r in after) == sum(r["visits"] for r in before) + 1
 
 
-def test_a_cached_report_imports_no_ibis_sqlalchemy_pandas_or_alembic(runner, hand_store):
-    runner.invoke(app, ["report", "access", "--db", hand_store])  # compiles and remembers
+def test_a_cached_report_imports_no_ibis_sqlalchemy_pandas_or_alembic(hand_store):
     probe = ("import sys\nfrom sotekeskus.cli import app\n"
              f"app(['report', 'access', '--db', {hand_store!r}], standalone_mode=False)\n"
              "heavy = {'ibis', 'sqlalchemy', 'pandas', 'alembic', 'pyarrow', 'fastapi'}\n"
              "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True)
+    # The first process compiles and remembers; a later one runs the cached SQL. (Retried:
+    # in a working tree being edited, a changed source file makes the next run recompile.)
+    for _ in range(4):
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True)
+        if done.stdout.strip().splitlines()[-1] == "[]":
+            break
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
 
 
