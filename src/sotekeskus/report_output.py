@@ -58,8 +58,18 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    """Numbers as numbers; text that a spreadsheet would run as a formula (``=``, ``+``,
+    ``-``, ``@``, tab, CR, LF first) prefixed with ``'`` (``spreadsheet.csv_cell``)."""
+    from sotekeskus.spreadsheet import csv_cell, is_number
+
+    if value is None or is_number(value):
+        return _cell(value)
+    return str(csv_cell(_cell(value)))
 
 
 def to_json(rows: Sequence[dict[str, Any]], columns: Sequence[str], **extra: Any) -> str:

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
+#: The characters Excel cannot store: openpyxl's ``ILLEGAL_CHARACTERS_RE``, kept here so
+#: that writing CSV (the CLI) does not import openpyxl.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, plus LF).
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -125,6 +125,9 @@ def _put(ws: Any, row: int, column: int, value: Any) -> None:
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """An Excel workbook, one sheet per :class:`Sheet`, first row frozen."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     for index, sheet in enumerate(sheets):
         ws = wb.active if index == 0 else wb.create_sheet()
