@@ -24,6 +24,7 @@ from sotekeskus.cli import (
     deadlines,
     demo,
     imports,
+    interop,
     migrate,
     pathways,
     plan,
@@ -50,6 +51,7 @@ t3.register(report.app)  # report t3
 workdesk.register(report.app)  # report workdesk
 app.add_typer(rules.app, name="rules")
 imports.app.command("events")(deadlines.import_events)
+imports.app.command("avohilmo")(interop.import_avohilmo)
 report.app.command("deadlines")(deadlines.report_deadlines)
 report.app.command("deadlines-open")(deadlines.report_deadlines_open)
 app.add_typer(plan.app, name="plan")
