@@ -39,7 +39,7 @@ from sqlalchemy import Engine
 from sotekeskus.analytics.suppression import SUPPRESSED, is_small
 from sotekeskus.domain.indicators import pct
 from sotekeskus.pathways.conditions import ConditionTable, episode_conditions_sql, load_conditions
-from sotekeskus.pathways.errors import PathwaysError, UnknownCodeError
+from sotekeskus.pathways.errors import MissingDataError, PathwaysError, UnknownCodeError
 from sotekeskus.pathways.periods import add_months
 from sotekeskus.pathways.source import EpisodeSource
 
@@ -74,10 +74,13 @@ def _prepare(src: EpisodeSource, on: date, table: ConditionTable,
              lookback_months: int) -> list[str]:
     """Create the temp table ``__follow_up`` (one row per current client × condition)."""
     src.require(["diagnosis_codes"], PURPOSE)
-    cols = set(src.columns())
+    if not src.has_values("diagnosis_codes"):
+        raise MissingDataError(
+            f"{PURPOSE} needs diagnosis_codes, and no done visit in {src.label} has one; "
+            "import episodes with diagnosis_codes (episode contract version 2)")
     notes = []
-    nature = "visit_nature" if "visit_nature" in cols else "NULL"
-    plan = "care_plan" if "care_plan" in cols else "NULL"
+    nature = "visit_nature" if src.has_values("visit_nature") else "NULL"
+    plan = "care_plan" if src.has_values("care_plan") else "NULL"
     if nature == "NULL":
         notes.append("visit_nature is not in the data: every visit with the code counts as "
                      "curative")

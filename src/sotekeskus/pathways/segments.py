@@ -153,7 +153,7 @@ def _features(src: EpisodeSource, year: int, conditions: ConditionTable) -> list
     start, end = f"DATE '{year}-01-01'", f"DATE '{year}-12-31'"
     pop_start = f"DATE '{year - POPULATION_YEARS + 1}-01-01'"
     visit = "status = 'done' AND visit_at IS NOT NULL"
-    if "diagnosis_codes" in src.columns():
+    if src.has_values("diagnosis_codes"):
         src.con.register("__condition_ranges", conditions.ranges())
         coded = episode_conditions_sql("person_id", f"{visit} AND CAST(visit_at AS DATE) <= {end}")
         condition_sql = (f"SELECT person_id, count(DISTINCT condition_id) AS conditions "

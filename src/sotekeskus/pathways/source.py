@@ -15,6 +15,8 @@ care plan). An analysis that needs one calls :meth:`EpisodeSource.require`, whic
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,6 +26,7 @@ import pyarrow as pa
 from sotekeskus.pathways.errors import MissingDataError
 
 V2_COLUMNS = ("diagnosis_codes", "visit_nature", "professional_id", "care_plan")
+_numbers = itertools.count(1)
 
 
 @dataclass
@@ -53,9 +56,21 @@ class EpisodeSource:
         from sotekeskus.store.database import resolve_url
 
         url = resolve_url(db)
-        Analytics.open(url)  # builds or refreshes the snapshot
+        Analytics.open(url).close()  # builds or refreshes the snapshot file
         path = snapshot_path(url)
-        con = duckdb.connect(str(path), read_only=True)
+        # DuckDB keeps one database instance per path in a process: open the file under a
+        # name of its own (a hard link, unlinked at once) so that a long-running process
+        # sees a rebuilt snapshot, not the instance of an older one.
+        alias = path.with_name(f"{path.name}.p{os.getpid()}-{next(_numbers)}")
+        try:
+            os.link(path, alias)
+        except OSError:
+            alias = path
+        try:
+            con = duckdb.connect(str(alias), read_only=True)
+        finally:
+            if alias != path:
+                alias.unlink(missing_ok=True)
         _no_replacement_scans(con)
         src = cls(con, f"the store {db or url}")
         if not src.has_table("case_events"):
@@ -87,6 +102,16 @@ class EpisodeSource:
                 f"{purpose} needs the episode column(s) {', '.join(missing)} (episode contract "
                 f"version 2), and {self.label} has none; import an episode file with "
                 f"{', '.join(missing)} first")
+
+    def has_values(self, column: str, where: str = "status = 'done'") -> bool:
+        """``episodes`` has ``column`` and some episode matching ``where`` has a value (the
+        store's snapshot always carries the v2 columns, NULL where a file had none)."""
+        if column not in self.columns():
+            return False
+        row = self.con.execute(
+            f"SELECT 1 FROM episodes WHERE {where} AND {column} IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return row is not None
 
     def require_values(self, column: str, where: str, purpose: str) -> None:
         """Raise :class:`MissingDataError` if no episode matching ``where`` has ``column``."""
@@ -128,7 +153,9 @@ def _attach_case_events(con: duckdb.DuckDBPyConnection, url: str) -> None:
                          ("dbname", parsed.database), ("user", parsed.username),
                          ("password", parsed.password)) if v)
         literal, kind = dsn.replace("'", "''"), "postgres"
-    con.execute(f"ATTACH '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
+    # IF NOT EXISTS: connections to one snapshot file share a database instance (and its
+    # attachments) within a process.
+    con.execute(f"ATTACH IF NOT EXISTS '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
     tables = {str(r[0]) for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'sk_store'").fetchall()}
     if "case_events" in tables:
