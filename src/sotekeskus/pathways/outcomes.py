@@ -165,14 +165,15 @@ def outcome_change(measurements: list[Measurement], date_from: date, date_to: da
     for m in measurements:
         series[(m.unit_id, m.service_area, m.instrument, m.person_id)].append(m)
     groups: dict[tuple[str, str, str], list[tuple[float, float | None]]] = defaultdict(list)
-    for (unit, area, inst, _), ms in series.items():
+    for (unit, area, inst_key, _), ms in series.items():
         ms.sort(key=lambda m: m.measured_on)
         base = ms[0]
         if not date_from <= base.measured_on <= date_to:
             continue
         later = [m for m in ms[1:]
                  if m.measured_on >= base.measured_on + timedelta(days=follow_up_days)]
-        groups[(unit, area, inst)].append((base.score, later[0].score if later else None))
+        groups[(unit, area, inst_key)].append((base.score,
+                                               later[0].score if later else None))
     rows = []
     for (unit, area, inst_id), pairs in sorted(groups.items()):
         inst = instruments[inst_id]

@@ -64,7 +64,7 @@ GROUP_CODES = {"physician": "PH", "nurse": "NU", "dentist": "DE", "dental_hygien
 
 
 def _np(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return column.to_numpy(zero_copy_only=False)
+    return np.asarray(column.to_numpy(zero_copy_only=False))
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
@@ -94,13 +94,13 @@ def clinical_columns(episodes: pa.Table, seed: int) -> tuple[pa.Table, dict[str,
     visit = _np(episodes["visit_at"].cast(pa.timestamp("s"))).astype("datetime64[D]")
     contact = _np(episodes["contact_at"].cast(pa.timestamp("s"))).astype("datetime64[D]")
     birth = _np(episodes["birth_date"]).astype("datetime64[D]")
-    start = contact.min() if n else np.datetime64("2019-01-01")
+    start = np.datetime64(contact.min() if n else "2019-01-01", "D")
     n_persons = int(person.max()) + 1 if n else 0
 
     # --- persons: age at the start of the data, conditions -----------------------------
     person_birth = np.empty(n_persons, dtype="datetime64[D]")
     person_birth[person] = birth
-    age0 = ((start - person_birth).astype(np.int64) / 365.25).astype(np.int64)
+    age0 = (np.asarray(start - person_birth).astype(np.int64) / 365.25).astype(np.int64)
     band = np.searchsorted(np.asarray(AGE_BANDS), np.maximum(age0, 0), side="right") - 1
     has = np.zeros((n_persons, len(CONDITIONS)), dtype=bool)
     for j, name in enumerate(CONDITIONS):
@@ -165,8 +165,8 @@ def clinical_columns(episodes: pa.Table, seed: int) -> tuple[pa.Table, dict[str,
                                                   1, 0), -1)
 
     # --- professionals ----------------------------------------------------------------------
-    years = max(1.0, float((visit[done].max() - visit[done].min()).astype(np.int64)) / 365.25
-                ) if done.any() else 1.0
+    span_days = int(np.ptp(visit[done]).astype(np.int64)) if done.any() else 0
+    years = max(1.0, span_days / 365.25)
     cell = unit * len(groups) + group
     volume = np.bincount(cell[done], minlength=len(units) * len(groups))
     roster = np.clip(np.round(volume / years / VISITS_PER_PROFESSIONAL_YEAR), 1, 40
@@ -177,7 +177,8 @@ def clinical_columns(episodes: pa.Table, seed: int) -> tuple[pa.Table, dict[str,
                  * np.uint64(40503)) % roster[cell].astype(np.uint64)).astype(np.int64)
     random_prof = np.floor(rng.random(n) * roster[cell]).astype(np.int64)
     prof = np.where(rng.random(n) < continuity[unit], own_prof, random_prof)
-    prof_vocab, base = [], np.zeros(len(units) * len(groups), dtype=np.int64)
+    prof_vocab: list[str] = []
+    base = np.zeros(len(units) * len(groups), dtype=np.int64)
     for u, uid in enumerate(units):
         for g, gname in enumerate(groups):
             c = u * len(groups) + g
