@@ -52,6 +52,7 @@ workdesk.register(report.app)  # report workdesk
 app.add_typer(rules.app, name="rules")
 imports.app.command("events")(deadlines.import_events)
 imports.app.command("avohilmo")(interop.import_avohilmo)
+report.app.command("data-quality")(interop.report_data_quality)
 report.app.command("deadlines")(deadlines.report_deadlines)
 report.app.command("deadlines-open")(deadlines.report_deadlines_open)
 app.add_typer(plan.app, name="plan")

@@ -18,8 +18,16 @@ app = typer.Typer(help="Import data files into the store.", no_args_is_help=True
 def import_episodes(
     file: Annotated[Path, typer.Argument(help="Episode file, CSV (UTF-8) or Parquet")],
     db: DbOption = None,
+    quarantine: Annotated[bool, typer.Option(
+        "--quarantine", help="Import the valid rows and keep every rejected row with its "
+                             "reasons (see report data-quality) instead of importing nothing")
+    ] = False,
 ) -> None:
     """Import an episode file: all-or-nothing, re-importing an episode_id updates it."""
+    if quarantine:
+        from sotekeskus.cli.interop import import_episodes_quarantine
+
+        return import_episodes_quarantine(file, db)
     from sotekeskus.ingest.episode_file import EpisodeScan, open_episode_file
     from sotekeskus.ingest.errors import EpisodeFileError, StoreBusyError
     from sotekeskus.store.database import make_engine, resolve_url

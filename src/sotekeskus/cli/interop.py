@@ -63,3 +63,93 @@ def import_avohilmo(
     if quarantine:
         out.print(f"Quarantined {result.quarantined:,} rows with their reasons "
                   "(sotekeskus report data-quality).", highlight=False)
+
+
+def import_episodes_quarantine(file: Path, db: str | None) -> None:
+    """``import episodes --quarantine`` (called by ``cli/imports.py``)."""
+    from sotekeskus.ingest.episode_file import open_episode_file
+    from sotekeskus.ingest.errors import EpisodeFileError, StoreBusyError
+    from sotekeskus.interop.quarantine import import_episodes_with_quarantine
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    if not file.exists():
+        raise fail(f"{file}: no such file")
+    started = datetime.now()
+    with progress() as bar:
+        task = bar.add_task(f"Importing {file.name}", total=None)
+        try:
+            episode_file = open_episode_file(file)  # a bad header still stops everything
+            engine = make_engine(resolve_url(db))
+            upgrade(engine)
+            result = import_episodes_with_quarantine(
+                engine, episode_file, imported_by=f"cli:{getpass.getuser()}",
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except EpisodeFileError as exc:
+            bar.stop()
+            err.print(exc.render(), highlight=False, markup=False)
+            raise typer.Exit(1) from None
+        except StoreBusyError as exc:
+            bar.stop()
+            raise fail(f"{file}: {exc}") from None
+    seconds = (datetime.now() - started).total_seconds()
+    imported = result.imported
+    out.print(f"Imported {imported.rows:,} episodes from {file} ({imported.inserted:,} new, "
+              f"{imported.updated:,} updated) in {seconds:.1f} s.", highlight=False)
+    out.print(f"Quarantined {result.rejected_rows:,} rows with their reasons "
+              "(sotekeskus report data-quality).", highlight=False)
+
+
+def report_data_quality(
+    db: DbOption = None,
+    by: Annotated[str, typer.Option(
+        help="unit-month: figures per unit and month; unit-group: rejected rows per unit and "
+             "professional group; reason: rejected rows per unit and reason")] = "unit-month",
+    unit: Annotated[list[str] | None, typer.Option(
+        help="Only these unit ids (repeat or comma-separate)")] = None,
+    month: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table, csv, json")
+                   ] = "table",
+    no_suppress: Annotated[bool, typer.Option(
+        "--no-suppress", help="Exact small counts (unit-level detail)")] = False,
+) -> None:
+    """Data quality per unit and month: assessment coverage, missing contact modes, rejected
+    rows by reason (invalid codes, missing values, bad dates, order, duplicates)."""
+    import re
+
+    from sotekeskus.analytics.suppression import suppress_rows
+    from sotekeskus.cli.common import check_format, split
+    from sotekeskus.interop.quality import (
+        BY,
+        GROUP_COLUMNS,
+        REASON_COLUMNS,
+        SUPPRESSION,
+        UNIT_MONTH_COLUMNS,
+        data_quality,
+    )
+    from sotekeskus.report_output import emit
+    from sotekeskus.store.database import StoreError, make_engine, resolve_url, sqlite_path
+    from sotekeskus.store.migrate import require_current
+
+    output = check_format(fmt)
+    if by not in BY:
+        raise fail(f"--by {by!r}: use one of {', '.join(BY)}", 2)
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise fail(f"--month {month!r}: not a month YYYY-MM", 2)
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise fail(f"no store at {path}; import episodes first")
+    engine = make_engine(url)
+    try:
+        require_current(engine)
+        rows = data_quality(engine, by, split(unit), month)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    if not no_suppress:
+        rows = suppress_rows(rows, SUPPRESSION)
+    columns = {"unit-month": UNIT_MONTH_COLUMNS, "unit-group": GROUP_COLUMNS,
+               "reason": REASON_COLUMNS}[by]
+    emit(rows, list(columns), output, console=out, title="Data quality")

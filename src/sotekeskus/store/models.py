@@ -184,24 +184,6 @@ class IndicatorValue(Base):
     indicator: Mapped[MonitoringIndicator] = relationship(back_populates="values")
 
 
-class CaseEventRow(Base):
-    """One event of a case (the case-events file, planning.md §1); one row per
-    (``case_id``, ``event``): re-importing the pair replaces it."""
-
-    __tablename__ = "case_events"
-
-    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    event: Mapped[str] = mapped_column(String(32), primary_key=True)
-    person_id: Mapped[str] = mapped_column(String(64), index=True)
-    birth_date: Mapped[date] = mapped_column(Date)
-    unit_id: Mapped[str] = mapped_column(String(64))
-    case_type: Mapped[str] = mapped_column(String(40), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    professional_group: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
 class UserSession(Base):
     """A signed-in session (server side): the signed cookie carries only its random ``id``.
 
@@ -218,6 +200,24 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CaseEventRow(Base):
+    """One event of a case (the case-events file, planning.md §1); one row per
+    (``case_id``, ``event``): re-importing the pair replaces it."""
+
+    __tablename__ = "case_events"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    case_type: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    professional_group: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 # ---- operational side: the workdesk and booking (migration 0005; care/, docs/workdesk.md) ----
@@ -449,3 +449,37 @@ class NotificationOutbox(Base):
     payload: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---- interop: quarantine of rejected import rows (migration 0006; docs/data-quality.md) ----
+
+
+class QuarantinedRow(Base):
+    """One broken rule of one rejected row of an import in quarantine mode (a row breaking
+    three rules has three entries with the same ``file_name`` and ``line``). Values are the
+    row's raw text; ``professional_group`` is the contract group when it could be told,
+    ``professional_raw`` the file's own value; ``month`` is ``YYYY-MM`` of the row's visit,
+    else of its contact, when readable. ``category`` groups the reasons (invalid_code,
+    missing_value, bad_date, order, duplicate, malformed, other). Re-importing a file
+    (same ``source`` and ``file_name``) replaces its rows."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(String(500))
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    episode_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    unit_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    professional_group: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    professional_raw: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    month: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    column_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    category: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_quarantine_source_file", "source", "file_name"),
+                      Index("ix_quarantine_unit_month", "unit_id", "month"))

@@ -98,6 +98,8 @@ EPISODE_OUT = ("episode_id", "person_id", "birth_date", "unit_id", "service_area
                "contact_mode", "status", "plan_based", "visit_nature")
 #: Why a row of the extract is not an episode, by reason.
 EXCLUDED_NOT_EPISODE = "contact mode is not an episode (consultation between professionals)"
+#: File (in the extract's work folder) of every rule broken by a row the code maps reject.
+ADAPTER_ERRORS = "adapter_errors.parquet"
 
 
 def _lit(text: str) -> str:
@@ -169,6 +171,11 @@ class Extract:
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @property
+    def adapter_errors(self) -> Path:
+        """Parquet: every rule broken by a row the maps reject (raw values, in file order)."""
+        return self.workdir / ADAPTER_ERRORS
 
     def lines(self, ordinals: Sequence[int]) -> dict[int, int]:
         """Physical line of each 0-based data row of the extract."""
@@ -306,6 +313,14 @@ def read_extract(path: str | Path, maps: dict[str, CodeTable],
             f"LIMIT {int(max_errors)}").fetchall()
         errors = [AdapterError(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7])
                   for r in listed]
+        group = _case("s.KAYNTI_AMMATTI", maps["professional"], "professional_group")
+        con.execute(  # every rejected row with its reasons, for quarantine mode
+            f"COPY (SELECT e.__ordinal, s.KAYNTI_TUNNISTE AS episode_id, "
+            f"s.PALVELUNTUOTTAJA_YKSIKKO AS unit_id, {group} AS professional_group, "
+            "s.KAYNTI_AMMATTI AS professional_raw, s.YHTEYDENOTTO_AJANKOHTA AS contact_at, "
+            "s.KAYNTI_ALKOI AS visit_at, e.col AS column_name, e.val AS value, e.msg AS reason "
+            "FROM errs e JOIN src s USING (__ordinal) ORDER BY e.__ordinal, e.rank) "
+            f"TO {_lit(str(workdir / ADAPTER_ERRORS))} (FORMAT parquet)")
         episode = _case("KAYNTI_YHTEYSTAPA", maps["contact_mode"], "episode")
         keep = (f"__ordinal NOT IN (SELECT __ordinal FROM bad) AND "
                 f"coalesce({episode}, 'true') = 'true'")
