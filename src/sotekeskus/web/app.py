@@ -38,7 +38,7 @@ from sotekeskus.store.database import make_engine
 from sotekeskus.store.migrate import upgrade
 from sotekeskus.store.models import Meta
 from sotekeskus.web import account as account_pages
-from sotekeskus.web import admin, i18n, manage
+from sotekeskus.web import admin, i18n, manage, workdesk
 from sotekeskus.web.deps import current_account_or_none
 from sotekeskus.web.errors import Forbidden, NotAuthenticated
 from sotekeskus.web.input_guard import BadInput, InputGuard
@@ -46,7 +46,6 @@ from sotekeskus.web.render import WEB_DIR, full_path, make_templates, render
 from sotekeskus.web.security import CsrfError, SignInThrottle, WebSecurity, response_headers
 
 SESSION_COOKIE = "sotekeskus_session"
-SESSION_MAX_AGE = 8 * 3600
 
 
 def _secret_key(engine: Engine, given: str | None) -> str:
@@ -93,7 +92,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
                   lifespan=lifespan)
     app.state.engine = engine
     app.state.db_url = db_url
-    app.state.analytics = AnalyticsHolder(db_url)
+    app.state.analytics = AnalyticsHolder(db_url, store=engine)  # one engine per process
     app.state.templates = make_templates()
     app.state.throttle = throttle or SignInThrottle()
     app.state.security = WebSecurity.from_settings(load_settings())
@@ -118,7 +117,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
         SessionMiddleware,
         secret_key=_secret_key(engine, secret_key),
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=int(load_settings().session_max_hours * 3600),
         same_site="lax",
         https_only=secure_cookies,
     )
@@ -172,7 +171,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
                       title=i18n.N_("Page not found"),
                       message=i18n.N_("There is no page at this address."))
 
-    for router in (account_pages.router, manage.router, admin.router):
+    for router in (account_pages.router, manage.router, admin.router, workdesk.router):
         app.include_router(router)
 
     return app

@@ -40,12 +40,19 @@ def _printable(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable())
 
 
+def start_page(role: str) -> str:
+    """Where a role starts: the workdesk for professionals and schedulers, else the
+    situation picture."""
+    return {"professional": "/workdesk", "scheduler": "/workdesk/schedules"}.get(
+        role, "/situation")
+
+
 @router.get("/")
 def home(request: Request) -> Response:
     account = current_account_or_none(request)
     if account is None:
         return RedirectResponse("/login", status_code=303)
-    return RedirectResponse("/situation", status_code=303)
+    return RedirectResponse(start_page(account.role), status_code=303)
 
 
 @router.get("/login")
@@ -84,7 +91,7 @@ def login(
     request.session["lang"] = account.language
     audit.record(app.state.engine, account.username, audit.SIGN_IN, "login",
                  f"{account.role} address={address}")
-    response = RedirectResponse(safe_next(next, "/situation"), status_code=303)
+    response = RedirectResponse(safe_next(next, start_page(account.role)), status_code=303)
     response.set_cookie(LANG_COOKIE, account.language, max_age=365 * 24 * 3600,
                         samesite="lax", secure=app.state.secure_cookies, httponly=True)
     return response
