@@ -78,15 +78,20 @@ class Analytics:
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
-    def open(cls, db: str | None = None, rulebook: RuleBook | None = None) -> Analytics:
-        """DuckDB snapshot of the store named by ``db`` (path or URL), refreshed on change."""
+    def open(cls, db: str | None = None, rulebook: RuleBook | None = None, *,
+             store: Any = None) -> Analytics:
+        """DuckDB snapshot of the store named by ``db`` (path or URL), refreshed on change.
+
+        ``store``: the process's SQLAlchemy engine of that store, when the caller (the web
+        app) already has one — one engine per process; it is not disposed on close."""
         from sotekeskus.analytics.backends.snapshot import SnapshotBackend
 
         url = resolve_url(db)
-        store = make_engine(url)
+        owns = store is None
+        store = make_engine(url) if owns else store
         require_current(store)  # a read path never migrates: `sotekeskus migrate` does
         book = rulebook or default_rulebook()
-        return cls(SnapshotBackend(url, store, book), book)
+        return cls(SnapshotBackend(url, store, book, owns_store=owns), book)
 
     @classmethod
     def from_parquet(cls, path: str | Path, rulebook: RuleBook | None = None) -> Analytics:

@@ -13,10 +13,13 @@ class AnalyticsHolder:
     between threads (each thread queries through its own connection), so callers use them
     without a lock; ``lock`` only guards opening and closing."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, store: Any = None) -> None:
+        """``store``: the process's engine of the store (the web app's); without one the
+        holder makes its own and disposes it on :meth:`close`."""
         self.db_url = db_url
         self._an: Any = None
-        self._store: Any = None
+        self._store: Any = store
+        self._owns_store = store is None
         self.cache: dict[tuple[str, str, str], float | None] = {}
         self.lock = threading.RLock()
 
@@ -28,7 +31,7 @@ class AnalyticsHolder:
             if self._an is None:
                 from sotekeskus.analytics.engine import Analytics
 
-                self._an = Analytics.open(self.db_url)
+                self._an = Analytics.open(self.db_url, store=self._store)
             return self._an
 
     def store(self) -> Any:
@@ -45,7 +48,7 @@ class AnalyticsHolder:
             if self._an is not None and hasattr(self._an, "close"):
                 self._an.close()
             self._an = None
-            if self._store is not None:
+            if self._store is not None and self._owns_store:
                 self._store.dispose()
                 self._store = None
 

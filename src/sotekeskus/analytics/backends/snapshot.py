@@ -51,12 +51,13 @@ class SnapshotBackend(Backend):
     name = "duckdb"
     check_interval_s = 1.0
 
-    def __init__(self, url: str, store: Any, book: RuleBook) -> None:
+    def __init__(self, url: str, store: Any, book: RuleBook, *, owns_store: bool = True) -> None:
         from sotekeskus.store.episodes import data_version
 
         self.url = url
         self.path = snapshot_path(url)
         self._store = store
+        self._owns_store = owns_store  # a shared engine is disposed by whoever made it
         self._book = book
         self._fingerprint = rulebook_fingerprint(book)
         self._data_version = data_version
@@ -145,4 +146,5 @@ class SnapshotBackend(Backend):
 
     def close(self) -> None:
         super().close()
-        self._store.dispose()
+        if self._owns_store:
+            self._store.dispose()
