@@ -65,6 +65,10 @@ def demo(
     from sotekeskus.store.users import seed_demo_users
 
     accounts = seed_demo_users(engine)
+    from sotekeskus.synth.operations import live_moment, seed_operations
+
+    # the workdesk: staff, schedules and a live morning on the region's last day
+    accounts += seed_operations(engine, live_moment(parse_date(date_to, "--to")))
     seed_region_indicators(engine)
     an = Analytics.open(str(db_path))
     first, last = an.date_range()

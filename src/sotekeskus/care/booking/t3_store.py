@@ -3,9 +3,11 @@
 The slots of day D are read **as they were at the start of D**: a slot that is booked now
 counts as free on D if its appointment was booked on D or later, and a slot whose
 appointment was cancelled counts as booked on the days between the booking and the
-cancellation. So the daily series can be computed afterwards for past days too (blocked
-slots have no history and stay blocked). Measured professionals: every professional with a
-slot on D or later within the 182-day window, or with a weekly template in force on D.
+cancellation; a slot booked without an appointment of the workdesk (booked before, in
+another system) stays booked. So the daily series can be computed afterwards for past days
+too (blocked slots have no history and stay blocked). Measured professionals: every
+professional with a slot on D or later within the 182-day window, or with a weekly
+template in force on D.
 The professional's id in the result is her user name.
 """
 
@@ -45,10 +47,15 @@ def slots_as_of(session: Session, on: date, units: Iterable[str] | None = None) 
                Appointment.booked_at < start,
                or_(Appointment.status != AppointmentStatus.CANCELLED.value,
                    and_(Appointment.changed_at.is_not(None), Appointment.changed_at >= start))))}
+    ever_held = {slot_id for (slot_id,) in session.execute(
+        select(Appointment.slot_id).join(ScheduleSlot, ScheduleSlot.id == Appointment.slot_id)
+        .where(ScheduleSlot.start_at >= start, ScheduleSlot.start_at < window_end))}
     out = []
     for slot, username in rows:
         if slot.status == SlotStatus.BLOCKED:
             status = SlotStatus.BLOCKED
+        elif slot.status == SlotStatus.BOOKED and slot.id not in ever_held:
+            status = SlotStatus.BOOKED  # booked outside the workdesk: no history to replay
         else:
             status = SlotStatus.BOOKED if slot.id in held_then else SlotStatus.FREE
         out.append(Slot(username, slot.unit_id, ProfessionalGroup(slot.professional_group),
