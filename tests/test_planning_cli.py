@@ -159,6 +159,9 @@ def region_store(tmp_path_factory):
     assert result.exit_code == 0, result.output
     db = str(tmp / "region.db")
     assert runner.invoke(app, ["import", "episodes", str(out), "--db", db]).exit_code == 0
+    events = runner.invoke(app, ["import", "events", str(tmp / "region.events.csv"),
+                                 "--db", db])
+    assert events.exit_code == 0, events.output
     return db
 
 
@@ -214,3 +217,27 @@ def test_report_care_debt_errors(runner, store):
     result = runner.invoke(app, [*base, "-f", "json"])  # 2025 data only: nothing to fit
     assert result.exit_code == 0
     assert "no months before the pandemic" in json.loads(result.stdout)["rows"][0]["note"]
+
+
+@pytest.mark.slow
+def test_case_event_queues_in_report_queues_and_plan_queue(runner, region_store):
+    result = runner.invoke(app, ["report", "queues", "--db", region_store, "--queue",
+                                 "geriatrician/referral-visit", "--from", "2025-10-01",
+                                 "-f", "json", "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert {r["queue_id"] for r in rows} == {"geriatrician/referral-visit/all"}
+    assert all(r["size"] > 0 for r in rows)
+    result = runner.invoke(app, ["plan", "queue", "--db", region_store, "--queue",
+                                 "memory_examination/referral-assessed", "--target-wait",
+                                 "45", "-f", "json", "--no-suppress"])
+    assert result.exit_code == 0, result.output
+    figures = {r["figure"]: r["value"] for r in json.loads(result.stdout)["rows"]}
+    assert figures["demand"] > 0 and figures["queue_size"] > 0
+
+
+def test_a_case_queue_without_case_events_is_an_error(runner, store):
+    result = runner.invoke(app, ["plan", "queue", "--db", store, "--queue",
+                                 "geriatrician/referral-visit", "--target-wait", "90"])
+    assert result.exit_code == 1
+    assert "no queue geriatrician/referral-visit/all in the data" in result.output

@@ -58,10 +58,19 @@ def parse_queue(text: str) -> QueueId:
 
 def entries_of(source: PlanningSource, assessed_only: bool,
                queue: QueueId | None = None) -> pa.Table:
+    """Queue entries of one queue (episodes, or case events for a case queue), or of every
+    episode queue."""
+    from sotekeskus.planning.case_queues import case_queue_entries, leg_of
     from sotekeskus.planning.queues import queue_entries
 
     if queue is None:
         return queue_entries(source, include_unassessed=not assessed_only)
+    if queue.is_case:
+        if not source.has_case_events():
+            raise fail(f"--queue {queue}: {source.label} has no case events; import them "
+                       "first (sotekeskus import events FILE)")
+        return case_queue_entries(source, [leg_of(queue)],
+                                  unit_ids=[queue.unit_id] if queue.unit_id else None)
     return queue_entries(source, service_areas=[queue.service_area],
                          professional_groups=[queue.professional_group],
                          unit_ids=[queue.unit_id] if queue.unit_id else None,
@@ -283,10 +292,16 @@ def plan_forecast(
     if end is None:
         raise fail("the store has no episodes; import episodes first")
     start = end - timedelta(weeks=history_weeks) + timedelta(days=1)
-    entries = queue_entries(
-        source, service_areas=sorted({q.service_area for q in queues}),
-        professional_groups=sorted({q.professional_group for q in queues}),
-        include_unassessed=not assessed_only)
+    import pyarrow as pa
+
+    episode_queues = [q for q in queues if not q.is_case]
+    parts = [entries_of(source, assessed_only, q) for q in queues if q.is_case]
+    if episode_queues:
+        parts.append(queue_entries(
+            source, service_areas=sorted({q.service_area for q in episode_queues}),
+            professional_groups=sorted({q.professional_group for q in episode_queues}),
+            include_unassessed=not assessed_only))
+    entries = pa.concat_tables(parts)
     accuracy, forecasts = [], []
     try:
         weekly = weekly_series(entries, start, end)

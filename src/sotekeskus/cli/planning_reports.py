@@ -58,6 +58,10 @@ def report_queues(
     level: Annotated[str, typer.Option(
         help="unit (one queue per unit), pooled (over the units) or both")] = "both",
     assessed_only: AssessedOnlyOption = False,
+    case_events: Annotated[bool, typer.Option(
+        "--case-events/--no-case-events",
+        help="Also the queues between case events (specialist, social welfare; "
+             "case_type/from_event-to_event) when the store has case events")] = True,
     fmt: FormatOption = "table",
     no_suppress: NoSuppressOption = False,
 ) -> None:
@@ -89,6 +93,16 @@ def report_queues(
         raise fail("--to is before --from", 2)
     entries = queue_entries(source, service_areas=areas, professional_groups=groups,
                             unit_ids=units, include_unassessed=not assessed_only)
+    if case_events and not (areas or groups) and source.has_case_events():
+        import pyarrow as pa
+
+        from sotekeskus.planning.case_queues import case_legs, case_queue_entries, leg_of
+
+        wanted = [q for q in queues if q.is_case]
+        legs = [leg_of(q) for q in wanted] if queues else case_legs(source)
+        if legs:
+            entries = pa.concat_tables([entries, case_queue_entries(source, legs,
+                                                                    unit_ids=units)])
     if units:
         known = set(entries["unit_id"].to_pylist())
         unknown = [u for u in units if u not in known]

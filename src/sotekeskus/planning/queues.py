@@ -48,7 +48,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sotekeskus.domain.vocabulary import CODES
+from sotekeskus.domain.vocabulary import CODES, EPISODE_CASE_TYPES, CaseEvent, CaseType
 from sotekeskus.planning.source import PlanningSource
 
 POOLED = "all"
@@ -73,20 +73,37 @@ class QueueError(ValueError):
     """A queue name or a queue computation's input is invalid (the message says which)."""
 
 
+CASE_TYPES: tuple[str, ...] = tuple(c.value for c in CaseType
+                                   if c not in EPISODE_CASE_TYPES)
+CASE_EVENTS: tuple[str, ...] = tuple(e.value for e in CaseEvent)
+
+
 @dataclass(frozen=True, order=True)
 class QueueId:
-    """``service_area/professional_group/unit_id`` (``all``: pooled over the units)."""
+    """``service_area/professional_group/unit_id`` (``all``: pooled over the units), or a
+    case-events queue ``case_type/from_event-to_event/unit_id`` (e.g.
+    ``geriatrician/referral-visit``): the cases waiting between two events."""
 
     service_area: str
     professional_group: str
     unit_id: str | None = None
 
     def __post_init__(self) -> None:
-        for column, value in (("service_area", self.service_area),
-                              ("professional_group", self.professional_group)):
-            if value not in CODES[column]:
-                raise QueueError(f"{column} {value!r} is not one of "
-                                 f"{', '.join(CODES[column])}")
+        if self.service_area in CASE_TYPES:
+            events = self.professional_group.split("-")
+            if len(events) != 2 or not all(e in CASE_EVENTS for e in events):
+                raise QueueError(
+                    f"a {self.service_area} queue is written {self.service_area}/"
+                    f"from_event-to_event, events one of {', '.join(CASE_EVENTS)}; got "
+                    f"{self.professional_group!r}")
+            return
+        if self.service_area not in CODES["service_area"]:
+            raise QueueError(f"service_area {self.service_area!r} is not one of "
+                             f"{', '.join(CODES['service_area'])} (or a case type: "
+                             f"{', '.join(CASE_TYPES)})")
+        if self.professional_group not in CODES["professional_group"]:
+            raise QueueError(f"professional_group {self.professional_group!r} is not one of "
+                             f"{', '.join(CODES['professional_group'])}")
 
     def __str__(self) -> str:
         return f"{self.service_area}/{self.professional_group}/{self.unit_id or POOLED}"
@@ -95,14 +112,21 @@ class QueueId:
     def pooled(self) -> bool:
         return self.unit_id is None
 
+    @property
+    def is_case(self) -> bool:
+        """A queue between two events of a case type (from the case-events file)."""
+        return self.service_area in CASE_TYPES
+
     @classmethod
     def parse(cls, text: str) -> QueueId:
-        """``oral/dental_hygienist``, ``oral/dental_hygienist/all`` or ``…/U010``."""
+        """``oral/dental_hygienist``, ``oral/dental_hygienist/all``, ``…/U010`` or
+        ``geriatrician/referral-visit[/U012]``."""
         parts = [p.strip() for p in text.strip().split("/")]
         if len(parts) not in (2, 3) or not all(parts):
             raise QueueError(
                 f"queue {text!r}: write service_area/professional_group[/unit_id], e.g. "
-                "oral/dental_hygienist or oral/dental_hygienist/U010")
+                "oral/dental_hygienist or oral/dental_hygienist/U010 (or case_type/"
+                "from_event-to_event, e.g. geriatrician/referral-visit)")
         unit = parts[2] if len(parts) == 3 and parts[2] != POOLED else None
         return cls(parts[0], parts[1], unit)
 

@@ -37,6 +37,11 @@ class PlanningSource:
     rulebook: RuleBook
     label: str = "episodes"
 
+    def __post_init__(self) -> None:
+        # a name in SQL must never resolve to a Python variable of the caller that happens
+        # to have that name (DuckDB's replacement scans): only registered relations count
+        self.con.execute("SET python_enable_replacements = false")
+
     @classmethod
     def from_store(cls, db: str | None = None,
                    rulebook: RuleBook | None = None) -> PlanningSource:
@@ -51,7 +56,10 @@ class PlanningSource:
                                      "(sotekeskus import episodes FILE --db …)")
         analytics = Analytics.open(url, rulebook)  # builds or refreshes the snapshot
         con = duckdb.connect(str(snapshot_path(url)), read_only=True)
-        return cls(con, analytics.rulebook, f"the store {db or url}")
+        source = cls(con, analytics.rulebook, f"the store {db or url}")
+        if not source.has_case_events():
+            _attach_case_events(con, url)
+        return source
 
     @classmethod
     def from_parquet(cls, path: str | Path, rulebook: RuleBook | None = None) -> PlanningSource:
@@ -68,10 +76,21 @@ class PlanningSource:
         return cls(con, rulebook or _default_rulebook(), str(file))
 
     @classmethod
-    def from_arrow(cls, episodes: pa.Table, rulebook: RuleBook | None = None) -> PlanningSource:
+    def from_arrow(cls, episodes: pa.Table, rulebook: RuleBook | None = None,
+                   case_events: pa.Table | None = None) -> PlanningSource:
         con = duckdb.connect()
         con.register("episodes", episodes)
+        if case_events is not None:
+            con.register("case_events", case_events)
         return cls(con, rulebook or _default_rulebook(), "episodes in memory")
+
+    def has_case_events(self) -> bool:
+        """Whether a ``case_events`` relation (the case-events file's rows) exists."""
+        try:
+            self.con.execute("SELECT * FROM case_events LIMIT 0")
+        except duckdb.Error:
+            return False
+        return True
 
     def episodes(self) -> ir.Table:
         """The episodes with the derived columns, as an Ibis table."""
@@ -87,6 +106,42 @@ class PlanningSource:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _attach_case_events(con: duckdb.DuckDBPyConnection, url: str) -> None:
+    """Expose the store's ``case_events`` table (when it has one) as the view
+    ``case_events``, read in place through DuckDB's sqlite / postgres scanner."""
+    from sqlalchemy.engine import make_url
+
+    from sotekeskus.analytics.source import load_extension
+    from sotekeskus.store.database import sqlite_path
+
+    spath = sqlite_path(url)
+    if spath is not None:
+        load_extension(con, "sqlite")
+        con.execute("SET sqlite_all_varchar = true")
+        literal, kind = str(spath).replace("'", "''"), "sqlite"
+    else:
+        load_extension(con, "postgres")
+        parsed = make_url(url)
+        dsn = " ".join(
+            "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
+            for k, v in (("host", parsed.host), ("port", parsed.port),
+                         ("dbname", parsed.database), ("user", parsed.username),
+                         ("password", parsed.password)) if v)
+        literal, kind = dsn.replace("'", "''"), "postgres"
+    con.execute(f"ATTACH '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
+    tables = {str(r[0]) for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'sk_store'").fetchall()}
+    if "case_events" in tables:
+        con.execute(
+            "CREATE TEMP VIEW case_events AS SELECT CAST(case_id AS VARCHAR) AS case_id, "
+            "CAST(person_id AS VARCHAR) AS person_id, CAST(birth_date AS DATE) AS birth_date, "
+            "CAST(unit_id AS VARCHAR) AS unit_id, CAST(case_type AS VARCHAR) AS case_type, "
+            "CAST(event AS VARCHAR) AS event, CAST(\"at\" AS TIMESTAMP) AS \"at\", "
+            "CAST(urgency AS VARCHAR) AS urgency, "
+            "CAST(professional_group AS VARCHAR) AS professional_group "
+            "FROM sk_store.case_events")
 
 
 def _default_rulebook() -> RuleBook:
