@@ -52,6 +52,9 @@ def render() -> str:
             parts.append("group " + ", ".join(c.professional_groups))
         if c.at_period_end:
             parts.append("on the period's last day")
+        if c.leg:
+            parts.append("leg " + ": ".join((c.leg[0], " → ".join(c.leg[1:])))
+                         + (", judged by the region's targets" if c.targets else ""))
         lines.append(f"| `{c.code}` | {('`' + c.indicator + '`') if c.indicator else '—'} "
                      f"| {'; '.join(parts) or '—'} | {c.label.fi} / {c.label.sv} / {c.label.en} "
                      f"| {c.description} |")

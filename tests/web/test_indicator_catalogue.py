@@ -88,7 +88,9 @@ def test_fhir_and_monitoring_read_the_catalogue() -> None:
         if comp.indicator is None:
             continue
         ind = CATALOGUE[comp.indicator]
-        assert ind.report == ("waiting" if comp.at_period_end else "access"), comp.code
+        expected = ("deadlines" if comp.leg else
+                    "waiting" if comp.at_period_end else "access")
+        assert ind.report == expected, comp.code
 
 
 def test_web_labels_come_from_the_catalogue() -> None:

@@ -67,11 +67,13 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 @dataclass(frozen=True)
 class DeadlineFilter:
     """Selection for the deadline report: months of the end event (``YYYY-MM``,
-    inclusive) and case types (of the case-events file)."""
+    inclusive), case types (of the case-events file) and units (a leg belongs to the unit
+    of its start event; ``None``: every unit)."""
 
     month_from: str | None = None
     month_to: str | None = None
     case_types: tuple[CaseType, ...] | None = field(default=None)
+    unit_ids: tuple[str, ...] | None = None
 
     @classmethod
     def parse(cls, month: str | None = None,
@@ -138,34 +140,44 @@ def _has_events_table(engine: Any) -> bool:
     return bool(inspect(engine).has_table("case_events"))
 
 
+def _in_units(legs: pa.Table, flt: DeadlineFilter) -> pa.Table:
+    if flt.unit_ids is None:
+        return legs
+    return legs.filter(pc.is_in(legs["unit_id"], pa.array(flt.unit_ids, pa.string())))
+
+
 def _months(flt: DeadlineFilter, month: str) -> bool:
     return not ((flt.month_from and month < flt.month_from)
                 or (flt.month_to and month > flt.month_to))
 
 
 def deadline_rows(events: pa.Table, book: RuleBook, flt: DeadlineFilter | None = None, *,
-                  targets: bool = False) -> list[dict[str, Any]]:
-    """Completed legs per month × case type × leg (unsuppressed); see the module docstring."""
+                  targets: bool = False, by_unit: bool = False) -> list[dict[str, Any]]:
+    """Completed legs per month × case type × leg (unsuppressed); see the module docstring.
+    ``by_unit``: per month × unit (of the start event) × case type × leg, with ``unit_id``."""
     flt = flt or DeadlineFilter()
-    legs = leg_instances(events, book, targets=targets, case_types=flt.case_types)
+    legs = _in_units(leg_instances(events, book, targets=targets, case_types=flt.case_types),
+                     flt)
+    unit = "unit_id" if by_unit else "CAST(NULL AS VARCHAR)"
     con = duckdb.connect()
     try:
         con.register("legs", legs)
-        groups = con.execute("""
-            SELECT strftime(end_date, '%Y-%m') AS month, case_type, from_event, to_event,
-                   count(*) AS completed,
+        groups = con.execute(f"""
+            SELECT strftime(end_date, '%Y-%m') AS month, {unit} AS unit, case_type,
+                   from_event, to_event, count(*) AS completed,
                    CAST(sum(CASE WHEN end_date <= deadline THEN 1 ELSE 0 END) AS INTEGER),
                    list(days ORDER BY days) AS days
             FROM legs WHERE rule_id IS NOT NULL AND end_date IS NOT NULL
-            GROUP BY ALL ORDER BY month, case_type, from_event, to_event""").fetchall()
+            GROUP BY ALL ORDER BY month, unit, case_type, from_event, to_event""").fetchall()
     finally:
         con.close()
     rows = []
-    for month, case_type, from_event, to_event, completed, within, days in groups:
+    for month, unit_id, case_type, from_event, to_event, completed, within, days in groups:
         if not _months(flt, month):
             continue
         rows.append({
-            "month": month, "case_type": case_type, "from_event": from_event,
+            "month": month, **({"unit_id": unit_id} if by_unit else {}),
+            "case_type": case_type, "from_event": from_event,
             "to_event": to_event, "completed": int(completed), "within_limit": int(within),
             "within_limit_pct": pct(int(within), int(completed)),
             "breaches": int(completed) - int(within), "median_days": median(days),
@@ -195,7 +207,8 @@ def open_legs(events: pa.Table, book: RuleBook, on: date,
               flt: DeadlineFilter | None = None, *, targets: bool = False) -> OpenLegs:
     """Legs waiting for their end event on ``on``; nearest limit first."""
     flt = flt or DeadlineFilter()
-    legs = leg_instances(events, book, targets=targets, case_types=flt.case_types)
+    legs = _in_units(leg_instances(events, book, targets=targets, case_types=flt.case_types),
+                     flt)
     day = pa.scalar(on, pa.date32())
     waiting = pc.and_(
         pc.and_(pc.is_valid(legs["rule_id"]), pc.less_equal(legs["start_date"], day)),

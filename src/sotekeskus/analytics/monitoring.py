@@ -27,7 +27,13 @@ def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> flo
         return ind.values.get(period)
     from sotekeskus.store.episodes import data_version
 
-    key = (data_version(holder.store()), comp, period)
+    version = data_version(holder.store())
+    binding = COMPUTATIONS.get(comp)
+    if binding is not None and binding.leg is not None:  # case events have their own version
+        from sotekeskus.analytics.deadline_service import events_version
+
+        version += ":" + events_version(holder.store())
+    key = (version, comp, period)
     try:
         return holder.cache[key]
     except KeyError:
@@ -48,6 +54,10 @@ def _compute(holder: AnalyticsHolder, code: str, period: str) -> float | None:
         return None
     ind = CATALOGUE[comp.indicator]
     start, end = period_bounds(period)
+    if comp.leg is not None:  # a deadline figure of one leg (case events)
+        from sotekeskus.analytics.deadline_service import leg_value
+
+        return leg_value(holder, comp.leg, ind.code, start, end, targets=comp.targets)
     flt = AccessFilter(service_areas=comp.service_areas,
                        professional_groups=comp.professional_groups)
     if comp.at_period_end:

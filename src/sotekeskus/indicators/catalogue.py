@@ -23,10 +23,12 @@ SMALL_CELL = 5
 LANGUAGES = ("fi", "sv", "en")
 
 Kind = Literal["count", "pct", "days"]
-Report = Literal["access", "waiting", "situation", "channels"]
+Report = Literal["access", "waiting", "situation", "channels", "deadlines", "open_legs"]
 
 ACCESS_GROUPING = ("month", "service_area", "professional_group", "unit_id", "age_group")
 WAITING_GROUPING = ("unit_id", "professional_group")
+DEADLINE_GROUPING = ("month", "case_type", "from_event", "to_event", "unit_id")
+OPEN_LEG_GROUPING = ("case_type", "from_event", "to_event", "unit_id")
 FHIR_SYSTEM = "https://sotekeskus.fi/fhir/CodeSystem/access-indicator"
 
 #: FHIR (UCUM) unit of each kind.
@@ -75,6 +77,11 @@ class Indicator:
 
 _ACCESS_POP = ("access visits: status done, non-urgent, assessed, not plan-based; "
                "by the month of visit_at")
+
+_LEG_POP = ("leg instances of the case events with a rule in scope on the start date (the "
+            "law where the leg has a legal row, else the region's target; or the targets); "
+            "by the month of the end event")
+_OPEN_POP = "leg instances of the case events waiting for their end event on day D"
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("visits", "access", "count",
@@ -166,6 +173,49 @@ INDICATORS: tuple[Indicator, ...] = (
               "contacts on day D", numerator="not_assessed_same_day", denominator="contacts",
               disclosed_with="contacts", grouping=("unit_id", "service_area"),
               improvement="decrease", fhir=False),
+    # --- statutory and regional deadlines of case events (analytics/deadline_report.py)
+    Indicator("completed", "deadlines", "count",
+              Label("Valmistuneet", "Slutförda", "Completed"),
+              "Leg instances (start event → end event of a case) whose end event is in the "
+              "month and that have a rule in scope on the start date.", _LEG_POP,
+              disclosed_with="completed", grouping=DEADLINE_GROUPING, fhir=False),
+    Indicator("within_limit", "deadlines", "count",
+              Label("Määräajassa", "Inom tidsgränsen", "Within the limit"),
+              "Of the completed legs, those whose end date is on or before the limit date "
+              "(the last day is on time).", _LEG_POP, disclosed_with="within_limit",
+              grouping=DEADLINE_GROUPING, fhir=False),
+    Indicator("within_limit_pct", "deadlines", "pct",
+              Label("Osuus määräajassa", "Andel inom tidsgränsen", "Share within the limit"),
+              "Within the limit ÷ completed, percent, one decimal, half up.", _LEG_POP,
+              numerator="within_limit", denominator="completed", disclosed_with="completed",
+              grouping=DEADLINE_GROUPING, fhir=False),
+    Indicator("breaches", "deadlines", "count",
+              Label("Myöhässä", "Försenade", "Late"),
+              "Completed legs whose end date is after the limit date (completed − within "
+              "the limit).", _LEG_POP, disclosed_with="breaches", grouping=DEADLINE_GROUPING,
+              improvement="decrease", fhir=False),
+    Indicator("median_days", "deadlines", "days",
+              Label("Kesto, mediaani (vrk)", "Tid, median (dygn)", "Median time (days)"),
+              "Median of end date − start date of the completed legs in calendar days (mean "
+              "of the two middle values when the count is even).", _LEG_POP,
+              disclosed_with="completed", grouping=DEADLINE_GROUPING, improvement="decrease",
+              fhir=False),
+    Indicator("open", "open_legs", "count",
+              Label("Avoinna", "Öppna", "Open"),
+              "Legs waiting on day D: start date ≤ D, no end event on or before D, the case "
+              "not closed or cancelled on or before D, a rule in scope.", _OPEN_POP,
+              disclosed_with="open", grouping=OPEN_LEG_GROUPING, improvement="decrease",
+              fhir=False),
+    Indicator("past_limit", "open_legs", "count",
+              Label("Määräaika ohitettu", "Tidsgränsen passerad", "Past the limit"),
+              "Of the open legs on D, those whose limit date is before D.", _OPEN_POP,
+              disclosed_with="past_limit", grouping=OPEN_LEG_GROUPING,
+              improvement="decrease", fhir=False),
+    Indicator("longest_days", "open_legs", "days",
+              Label("Pisin odotus (vrk)", "Längsta väntan (dygn)", "Longest wait (days)"),
+              "The longest D − start date among the open legs, calendar days.", _OPEN_POP,
+              disclosed_with="open", grouping=OPEN_LEG_GROUPING, improvement="decrease",
+              fhir=False),
 )
 
 CATALOGUE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
@@ -198,7 +248,13 @@ def disclosed_counts() -> tuple[str, ...]:
 @dataclass(frozen=True, slots=True)
 class Computation:
     """A monitoring-registry binding: an indicator of the catalogue under a fixed filter,
-    evaluated per registry period (year or quarter)."""
+    evaluated per registry period (year or quarter).
+
+    ``leg`` binds a deadline figure (``report == "deadlines"``) to one leg of the rule
+    book, ``(case_type, from_event, to_event)``: the legs whose end event falls in the
+    period, judged by the law (or, with ``targets``, by the region's target rows). Only
+    figures that add up over months are allowed (counts and shares of counts).
+    """
 
     code: str
     indicator: str | None  # None: values entered by hand
@@ -208,6 +264,8 @@ class Computation:
     professional_groups: tuple[str, ...] | None = None
     at_period_end: bool = False  # a stock on the last day of the period (waiting list)
     params: Mapping[str, str] = field(default_factory=dict)
+    leg: tuple[str, str, str] | None = None  # (case_type, from_event, to_event)
+    targets: bool = False  # a leg judged by the region's target rows instead of the law
 
 
 COMPUTATION_LIST: tuple[Computation, ...] = (
@@ -250,6 +308,27 @@ COMPUTATION_LIST: tuple[Computation, ...] = (
                       "Persons waiting at the end of the period"),
                 "persons on the waiting list on the last day of the period",
                 at_period_end=True),
+    Computation("child_family_90d_target", "within_limit_pct",
+                Label("Lapsiperheiden palvelutarpeen arvioinnit 90 vrk:ssa",
+                      "Barnfamiljers servicebehovsbedömningar inom 90 dygn",
+                      "Child and family assessments within 90 days"),
+                "share of child and family service-need assessments (case opened → "
+                "assessed) completed within the region's target (90 calendar days), percent",
+                leg=("child_family_assessment", "case_opened", "assessed"), targets=True),
+    Computation("child_family_3mo_law", "within_limit_pct",
+                Label("Lapsiperheiden palvelutarpeen arvioinnit lain määräajassa",
+                      "Barnfamiljers servicebehovsbedömningar inom lagens tidsgräns",
+                      "Child and family assessments within the legal limit"),
+                "share of child and family service-need assessments completed within 3 "
+                "calendar months (Social Welfare Act 36 §), percent",
+                leg=("child_family_assessment", "case_opened", "assessed")),
+    Computation("notification_7wd_law", "within_limit_pct",
+                Label("Lastensuojeluilmoitukset ratkaistu 7 arkipäivässä",
+                      "Barnskyddsanmälningar avgjorda inom 7 vardagar",
+                      "Child welfare notifications decided within 7 weekdays"),
+                "share of child welfare notifications with a decision within 7 weekdays "
+                "(Child Welfare Act 26 §), percent",
+                leg=("child_welfare_notification", "notification", "decision")),
 )
 
 COMPUTATIONS: dict[str, Computation] = {c.code: c for c in COMPUTATION_LIST}
