@@ -12,7 +12,10 @@ production and returns an object with the indicator methods of
 * ``postgres`` — imported into a PostgreSQL store, computed inside PostgreSQL
   (``Analytics.on_postgres``);
 * ``snapshot_pg`` — imported into PostgreSQL, read through the DuckDB snapshot built by
-  DuckDB's postgres scanner (``Analytics.open`` on a PostgreSQL URL).
+  DuckDB's postgres scanner (``Analytics.open`` on a PostgreSQL URL);
+* ``spark`` — the Parquet file read by Apache Spark in local mode through Ibis's PySpark
+  backend (``Analytics.on_spark``); one Spark session per test process, started on first
+  use; skipped where there is no Java.
 
 The PostgreSQL engines need a server (``SOTEKESKUS_TEST_PG_URL``) and are skipped without
 one, unless ``SOTEKESKUS_REQUIRE_PG=1``. A new engine (Spark, …) is one more entry here.
@@ -114,6 +117,19 @@ def _postgres(episodes: list[Episode], workdir: Path, services: Any) -> Any:
     return Analytics.on_postgres(services.pg_url(episodes, workdir))
 
 
+def _spark(episodes: list[Episode], workdir: Path, services: Any) -> Any:
+    import shutil
+
+    import pytest
+
+    from sotekeskus.analytics.engine import Analytics
+
+    if not shutil.which("java"):
+        pytest.skip("no Java for Spark (.ci/run installs openjdk-17-jre-headless)")
+    return Analytics.on_spark(parquet=write_parquet(episodes, workdir / "episodes.parquet"),
+                              master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
+
+
 def _snapshot_pg(episodes: list[Episode], workdir: Path, services: Any) -> Any:
     from sotekeskus.analytics.engine import Analytics
 
@@ -127,4 +143,5 @@ BACKENDS: tuple[Backend, ...] = (
     Backend("parquet", _parquet),
     Backend("postgres", _postgres, needs_pg=True),
     Backend("snapshot_pg", _snapshot_pg, needs_pg=True),
+    Backend("spark", _spark),
 )

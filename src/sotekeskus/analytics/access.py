@@ -63,7 +63,7 @@ def access_counts(
         within_7d=(e._wait <= 7).fill_null(False).sum().cast(as_int),
         within_14d=(e._wait <= 14).fill_null(False).sum().cast(as_int),
         over_90d=(e._wait > 90).fill_null(False).sum().cast(as_int),
-        median_wait_days=e._wait.median(where=e.is_access),
+        median_wait_days=e._wait.median(),  # _wait is NULL unless an access visit
         legal_breaches=e.is_breach.sum().cast(as_int),
         target_visits=e.is_target_visit.sum().cast(as_int),
         target_misses=e.is_target_miss.sum().cast(as_int),

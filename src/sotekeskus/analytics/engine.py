@@ -114,6 +114,22 @@ class Analytics:
         require_current(store)
         return cls(PostgresBackend(url, store), rulebook)
 
+    @classmethod
+    def on_spark(cls, db: str | None = None, *, parquet: str | Path | None = None,
+                 master: str | None = None, conf: dict[str, str] | None = None,
+                 rulebook: RuleBook | None = None) -> Analytics:
+        """The same definitions on Apache Spark (``analytics/backends/spark.py``): an episode
+        Parquet file in place, or a Parquet export of the store; ``master`` defaults to
+        ``Settings.spark_master`` (local mode)."""
+        from sotekeskus.analytics.backends import spark
+
+        if parquet is not None:
+            return cls(spark.SparkParquetBackend(parquet, master, conf), rulebook)
+        url = resolve_url(db)
+        store = make_engine(url)
+        require_current(store)
+        return cls(spark.SparkStoreBackend(url, store, master, conf), rulebook)
+
     # ---- plumbing -----------------------------------------------------------------------
     def refresh_if_stale(self, force: bool = False) -> None:
         """Follow a change of the store: at most one check per second, rebuilding in the

@@ -36,10 +36,12 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 240)
 
 
 class Engine(StrEnum):
-    """Where a report runs: the DuckDB snapshot of the store, or inside PostgreSQL."""
+    """Where a report runs: the DuckDB snapshot of the store, inside PostgreSQL, or on
+    Apache Spark (local mode unless SOTEKESKUS_SPARK_MASTER names a cluster)."""
 
     DUCKDB = "duckdb"
     POSTGRES = "postgres"
+    SPARK = "spark"
 
 
 def _codes(vocabulary: type[StrEnum] | dict[str, object]) -> str:
@@ -51,8 +53,8 @@ DbOption = Annotated[str | None, typer.Option(
 FormatOption = Annotated[str, typer.Option(
     "--format", "-f", help=f"Output format: {_codes(OutputFormat)}")]
 EngineOption = Annotated[str, typer.Option(
-    help="Where the report runs: duckdb (a snapshot of the store) or postgres (inside the "
-         "PostgreSQL store)")]
+    help="Where the report runs: duckdb (a snapshot of the store), postgres (inside the "
+         "PostgreSQL store) or spark (Apache Spark, master from SOTEKESKUS_SPARK_MASTER)")]
 UnitOption = Annotated[list[str] | None, typer.Option(
     help="Only these unit ids (repeat or comma-separate); must be units of the store")]
 ServiceAreaOption = Annotated[list[str] | None, typer.Option(
@@ -159,9 +161,16 @@ def analytics(db: str | None, parquet: Path | None, engine: str) -> Analytics:
     from sotekeskus.store.database import StoreError
 
     try:
+        if parquet is not None and not parquet.exists():
+            raise fail(f"{parquet}: no such file")
+        if check_engine(engine) == Engine.SPARK:
+            from sotekeskus.analytics.backends.spark import SparkError
+
+            try:
+                return Analytics.on_spark(db, parquet=parquet)
+            except SparkError as exc:
+                raise fail(str(exc)) from None
         if parquet is not None:
-            if not parquet.exists():
-                raise fail(f"{parquet}: no such file")
             return Analytics.from_parquet(parquet)
         if check_engine(engine) == Engine.POSTGRES:
             return Analytics.on_postgres(db or "")
