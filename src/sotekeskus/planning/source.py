@@ -130,7 +130,7 @@ def _attach_case_events(con: duckdb.DuckDBPyConnection, url: str) -> None:
                          ("dbname", parsed.database), ("user", parsed.username),
                          ("password", parsed.password)) if v)
         literal, kind = dsn.replace("'", "''"), "postgres"
-    con.execute(f"ATTACH '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
+    con.execute(f"ATTACH IF NOT EXISTS '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
     tables = {str(r[0]) for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'sk_store'").fetchall()}
     if "case_events" in tables:
