@@ -88,3 +88,22 @@ def test_an_unknown_period_is_refused_on_both_paths(region_db, by):
 
 def test_every_filter_field_is_a_dimension():
     assert summaries.FILTER_FIELDS == {f.name for f in dataclasses.fields(AccessFilter)}
+
+
+def test_medians_from_a_wait_distribution():
+    """Group A: waits 1, 2, 2, 9 (n = 1, 2, 1) → (2 + 2) / 2; group B: 0, 0, 0, 5, 7
+    → 0; group C: one visit waiting 30; D follows C with the same month, other unit."""
+    import pyarrow as pa
+
+    waits = pa.table({
+        "month": ["2025-01"] * 3 + ["2025-02"] * 3 + ["2025-03", "2025-03"],
+        "unit_id": ["U1"] * 3 + ["U1"] * 3 + ["U1", "U2"],
+        "wait_days": [1, 2, 9, 0, 5, 7, 30, 4],
+        "n": [1, 2, 1, 3, 1, 1, 1, 2],
+    })
+    assert summaries.medians(waits, ["month", "unit_id"]) == {
+        ("2025-01", "U1"): 2.0, ("2025-02", "U1"): 0.0, ("2025-03", "U1"): 30.0,
+        ("2025-03", "U2"): 4.0}
+    even = pa.table({"month": ["m"] * 2, "wait_days": [3, 10], "n": [2, 2]})
+    assert summaries.medians(even, ["month"]) == {("m",): 6.5}
+    assert summaries.medians(even.slice(0, 0), ["month"]) == {}

@@ -163,8 +163,7 @@ class Analytics:
     def _counts(self, gen: Generation, flt: AccessFilter | None, **options: Any) -> Rows:
         """The access counts, from the summary tables when the generation has them."""
         if gen.has_table(summaries.CUBE) and summaries.can_answer(flt):
-            return gen.execute(summaries.access_counts_from_summaries(
-                gen.table(summaries.CUBE), gen.table(summaries.WAITS), flt, **options))
+            return summaries.access_counts(gen.fetch_arrow, flt, **options)
         return self._run(gen, lambda e: access.access_counts(e, self.rulebook, flt,
                                                              **options))
 

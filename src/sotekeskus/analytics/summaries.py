@@ -17,7 +17,7 @@ report itself:
   another format (older code, other age groups) is rebuilt on open.
 
 Every filter of :class:`~sotekeskus.analytics.filters.AccessFilter` is a dimension here, so
-:func:`access_counts_from_summaries` answers every access report and summary; at 10 M
+:func:`access_counts` answers every access report and summary; at 10 M
 episodes the cube has ~70 k rows and the wait distribution ~1 M, against 10 M episodes.
 """
 
@@ -26,9 +26,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -37,6 +38,7 @@ from sotekeskus.domain.indicators import AGE_GROUPS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
 
     from sotekeskus.domain.rules import RuleBook
 
@@ -95,7 +97,10 @@ def add_summaries(con: duckdb.DuckDBPyConnection, book: RuleBook) -> None:
     counts = access_counts(e, book, None, by_unit=True,
                            keys=("service_area", "professional_group", "age_group"))
     cube = counts.select(*DIMENSIONS, *COUNTS).order_by(list(DIMENSIONS))
-    con.execute(f"CREATE TABLE {CUBE} AS {ibis.to_sql(cube, dialect='duckdb')}")
+    # Plain BIGINT counts: DuckDB sums integers as HUGEINT, which is much slower to read.
+    casts = ", ".join(f"CAST({k} AS BIGINT) AS {k}" for k in COUNTS)
+    con.execute(f"CREATE TABLE {CUBE} AS SELECT {', '.join(DIMENSIONS)}, {casts} "
+                f"FROM ({ibis.to_sql(cube, dialect='duckdb')})")
     a = e.filter(e.is_access & e.wait_days.notnull())
     waits = a.group_by([a.visit_month.name("month"), "unit_id", "service_area",
                         "professional_group", "age_group", "wait_days"]).aggregate(
@@ -127,61 +132,101 @@ def can_answer(flt: AccessFilter | None) -> bool:
     return names <= FILTER_FIELDS
 
 
-def _period(month: ir.StringValue, by: str) -> ir.StringValue:
-    """The period label of a ``YYYY-MM`` month, as
-    :func:`sotekeskus.analytics.periods.period_label` gives it for a timestamp."""
-    if by == "month":
-        return month
-    year = month.substr(0, 4)
-    if by == "quarter":
-        return year + "-Q" + ((month.substr(5, 2).cast("int64") + 2) // 3).cast("string")
-    if by == "year":
-        return year
-    from sotekeskus.analytics.periods import PERIODS, PeriodError
-
-    raise PeriodError(f"period {by!r}: use one of {', '.join(PERIODS)}")
+PERIOD_SQL = {
+    "month": "month",
+    "quarter": "substr(month, 1, 4) || '-Q' || CAST((CAST(substr(month, 6, 2) AS INTEGER) + 2)"
+               " // 3 AS VARCHAR)",
+    "year": "substr(month, 1, 4)",
+}
 
 
-def _scoped(t: ir.Table, flt: AccessFilter, by: str) -> ir.Table:
-    if flt.unit_ids is not None:
-        t = t.filter(t.unit_id.isin(list(flt.unit_ids)))
-    if flt.service_areas:
-        t = t.filter(t.service_area.isin(list(flt.service_areas)))
-    if flt.professional_groups:
-        t = t.filter(t.professional_group.isin(list(flt.professional_groups)))
-    if flt.age_group:
-        t = t.filter(t.age_group == flt.age_group)
-    t = flt.apply_months(t, t.month)
-    return t.mutate(month=_period(t.month, by))
+def _where(flt: AccessFilter) -> tuple[str, list[Any]]:
+    """The filter as a WHERE clause over the summary tables' dimensions, with parameters
+    (the same selections as :meth:`AccessFilter.apply_scope` and ``apply_months``)."""
+    parts, params = [], []
+    for column, values, empty_means_none in (
+            ("unit_id", flt.unit_ids, True), ("service_area", flt.service_areas, False),
+            ("professional_group", flt.professional_groups, False)):
+        if values is None or (not values and not empty_means_none):
+            continue
+        if not values:
+            parts.append("false")
+            continue
+        parts.append(f"{column} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+    for clause, value in (("age_group = ?", flt.age_group), ("month >= ?", flt.month_from),
+                          ("month <= ?", flt.month_to)):
+        if value:
+            parts.append(clause)
+            params.append(value)
+    return " AND ".join(parts) or "true", params
 
 
-def access_counts_from_summaries(
-    cube: ir.Table,
-    waits: ir.Table,
+def access_counts(
+    fetch: Callable[[str, list[Any]], pa.Table],
     flt: AccessFilter | None = None,
     *,
     by_unit: bool = False,
     period: str = "month",
     keys: tuple[str, ...] = ("service_area", "professional_group"),
-) -> ir.Table:
-    """The same rows as :func:`sotekeskus.analytics.access.access_counts` over the
-    episodes the tables were built from, for the same arguments."""
-    import ibis
+) -> list[dict[str, Any]]:
+    """The same rows as :func:`sotekeskus.analytics.access.access_counts` over the episodes
+    the tables were built from, for the same arguments. ``fetch(sql, params)`` runs DuckDB
+    SQL on the snapshot and returns an Arrow table.
 
-    flt = flt or AccessFilter()
-    group = ["month", *keys] + (["unit_id"] if by_unit else [])
-    c = _scoped(cube, flt, period)
-    counts = c.group_by(group).aggregate(**{k: c[k].sum().cast("int64") for k in COUNTS})
-    w = _scoped(waits, flt, period)
-    h = w.group_by([*group, "wait_days"]).aggregate(_n=w.n.sum())
-    h = h.mutate(
-        _cum=h._n.sum().over(ibis.cumulative_window(group_by=group, order_by=h.wait_days)),
-        _total=h._n.sum().over(ibis.window(group_by=group)),
-    )
-    med = h.group_by(group).aggregate(
-        _lo=h.wait_days.min(where=h._cum >= (h._total + 1) // 2),
-        _hi=h.wait_days.min(where=h._cum >= h._total // 2 + 1),
-    )
-    med = med.select(*group, median_wait_days=(med._lo + med._hi).cast("float64") / 2)
-    joined = counts.left_join(med, group)
-    return joined.select(*group, *COUNTS, "median_wait_days").order_by(group)
+    Two queries: the counts summed over the filter's cells of ``access_cube``, and the wait
+    distribution summed over the same cells of ``access_waits``, ordered by group and wait;
+    each group's median is then read off its running count (:func:`medians`)."""
+    if period not in PERIOD_SQL:
+        from sotekeskus.analytics.periods import PERIODS, PeriodError
+
+        raise PeriodError(f"period {period!r}: use one of {', '.join(PERIODS)}")
+    unknown = set(keys) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"keys: {sorted(unknown)[0]!r} is not a summary dimension")
+    where, params = _where(flt or AccessFilter())
+    group = ["month", *keys, *(["unit_id"] if by_unit else [])]
+    cols = ", ".join(group)
+    inner = ", ".join([f"{PERIOD_SQL[period]} AS month", *group[1:]])
+    sums = ", ".join(f"CAST(sum({k}) AS BIGINT) AS {k}" for k in COUNTS)
+    counts = fetch(f"SELECT {inner}, {sums} FROM {CUBE} WHERE {where} "
+                   f"GROUP BY ALL ORDER BY {cols}", params).to_pylist()
+    waits = fetch(f"SELECT {inner}, wait_days, CAST(sum(n) AS BIGINT) AS n FROM {WAITS} "
+                  f"WHERE {where} GROUP BY ALL ORDER BY {cols}, wait_days", params)
+    found = medians(waits, group)
+    for row in counts:
+        row["median_wait_days"] = found.get(tuple(row[g] for g in group))
+    return counts
+
+
+def medians(waits: pa.Table, group: list[str]) -> dict[tuple[Any, ...], float]:
+    """Median wait per group from ``waits`` (columns ``group``, ``wait_days``, ``n`` ≥ 1),
+    sorted by group and wait: the mean of the ⌊(t+1)/2⌋-th and the (⌊t/2⌋+1)-th smallest
+    wait of the group's t visits, each the first wait whose running count reaches it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = waits.num_rows
+    if rows == 0:
+        return {}
+    n = waits.column("n").to_numpy()
+    wait = waits.column("wait_days").to_numpy()
+    change = np.zeros(rows - 1, dtype=bool)
+    for g in group:  # a new group starts where any key differs from the row before
+        col = waits.column(g)
+        after, before_ = col.slice(1), col.slice(0, rows - 1)
+        differs = pc.if_else(pc.and_(pc.is_null(after), pc.is_null(before_)), False,
+                             pc.fill_null(pc.not_equal(after, before_), True))
+        change |= differs.to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate(([True], change)))
+    ends = np.concatenate((starts[1:], [waits.num_rows])) - 1
+    running = np.cumsum(n)
+    before = running[starts] - n[starts]
+    total = running[ends] - before
+    lo = wait[np.searchsorted(running, before + (total + 1) // 2, side="left")]
+    hi = wait[np.searchsorted(running, before + total // 2 + 1, side="left")]
+    values = (lo + hi) / 2
+    heads = waits.select(group).take(pa.array(starts)).to_pylist()
+    return {tuple(h[g] for g in group): float(v)
+            for h, v in zip(heads, values.tolist(), strict=True)}

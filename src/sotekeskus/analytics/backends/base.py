@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
 
 Rows = list[dict[str, Any]]
 
@@ -81,6 +82,10 @@ class Generation:
 
     def execute(self, expr: ir.Table) -> Rows:
         """Run ``expr`` on the calling thread's connection; rows as dicts."""
+        raise NotImplementedError
+
+    def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run SQL in the backend's own dialect (only backends with summary tables)."""
         raise NotImplementedError
 
     # ---- life cycle ----------------------------------------------------------------------

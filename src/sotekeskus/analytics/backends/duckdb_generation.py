@@ -19,6 +19,7 @@ from sotekeskus.analytics.backends.base import Generation, Rows
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
 
 SESSION_SETTINGS = ("SET TimeZone = 'UTC'", "SET python_enable_replacements = false")
 
@@ -77,3 +78,7 @@ class DuckDBGeneration(Generation):
         arrow = self.connection().execute(sql).to_arrow_table()
         rows: Rows = arrow.cast(expr.schema().to_pyarrow()).to_pylist()
         return rows
+
+    def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """A SQL query (with ``?`` parameters) on the calling thread's cursor, as Arrow."""
+        return self.connection().execute(sql, params or []).to_arrow_table()
