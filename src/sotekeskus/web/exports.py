@@ -7,7 +7,9 @@ numbers; Excel: strings are string cells, characters Excel cannot store are repl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 from fastapi.responses import Response
 
@@ -46,18 +48,24 @@ def table_response(tables: Sequence[Table], name: str, fmt: str, stem: str = "")
     return Response(tables_xlsx([table]), media_type=XLSX, headers=attachment(filename))
 
 
-def chart_response(spec: dict, fmt: str, filename: str, download: bool) -> Response:
+@lru_cache(maxsize=128)
+def _drawn(fmt: str, spec_json: str) -> bytes | str:
+    """A chart drawn once per spec (the same figures in the same language): drawing takes
+    ~50 ms of CPU, and every dashboard view asks for five charts."""
     import vl_convert as vlc
 
+    spec = json.loads(spec_json)
+    return vlc.vegalite_to_svg(spec) if fmt == "svg" else vlc.vegalite_to_png(spec, scale=2)
+
+
+def chart_response(spec: dict, fmt: str, filename: str, download: bool) -> Response:
     if fmt == "svg":
-        body: bytes | str = vlc.vegalite_to_svg(spec)
+        body: bytes | str = _drawn(fmt, json.dumps(spec, sort_keys=True))
         media = "image/svg+xml"
     elif fmt == "png":
-        body = vlc.vegalite_to_png(spec, scale=2)
+        body = _drawn(fmt, json.dumps(spec, sort_keys=True))
         media = "image/png"
     elif fmt == "json":
-        import json
-
         body = json.dumps(spec, ensure_ascii=False, indent=1)
         media = "application/json"
     else:
