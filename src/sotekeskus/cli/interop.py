@@ -153,3 +153,67 @@ def report_data_quality(
     columns = {"unit-month": UNIT_MONTH_COLUMNS, "unit-group": GROUP_COLUMNS,
                "reason": REASON_COLUMNS}[by]
     emit(rows, list(columns), output, console=out, title="Data quality")
+
+
+export_app = typer.Typer(help="Export the store in interchange formats.", no_args_is_help=True)
+
+
+@export_app.command("fhir")
+def export_fhir(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the NDJSON files")],
+    db: DbOption = None,
+    map_dir: MapOption = None,
+) -> None:
+    """FHIR R4 bulk export: NDJSON per resource type (Organization, Location, Patient
+    pseudonymised, EpisodeOfCare, Encounter with Hilmo contact-mode codes), every resource
+    validated against R4."""
+    from sotekeskus.interop.codes import CodeMapError
+    from sotekeskus.interop.fhir.bulk_export import export_fhir as run
+    from sotekeskus.interop.fhir.validate import R4ValidationError
+    from sotekeskus.store.database import StoreError, make_engine, resolve_url, sqlite_path
+    from sotekeskus.store.migrate import require_current
+
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise fail(f"no store at {path}; import episodes first")
+    engine = make_engine(url)
+    try:
+        require_current(engine)
+        result = run(engine, out_dir, map_dir=map_dir)
+    except (StoreError, CodeMapError, R4ValidationError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in result.counts.items())
+    out.print(f"Wrote {counts} to {result.folder} (FHIR R4 NDJSON).", highlight=False)
+
+
+def import_fhir(
+    folder: Annotated[Path, typer.Argument(help="Folder of a FHIR R4 bulk NDJSON export")],
+    db: DbOption = None,
+) -> None:
+    """Import a FHIR R4 bulk export (Organization, Patient, EpisodeOfCare, Encounter NDJSON):
+    every resource validated against R4, all-or-nothing, re-importing updates."""
+    from sotekeskus.ingest.errors import EpisodeFileError, StoreBusyError
+    from sotekeskus.interop.fhir.bulk_import import import_fhir as run
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    if not folder.exists():
+        raise fail(f"{folder}: no such folder")
+    started = datetime.now()
+    try:
+        engine = make_engine(resolve_url(db))
+        upgrade(engine)
+        result = run(engine, folder, imported_by=f"cli:{getpass.getuser()}")
+    except EpisodeFileError as exc:
+        err.print(exc.render(), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except StoreBusyError as exc:
+        raise fail(f"{folder}: {exc}") from None
+    seconds = (datetime.now() - started).total_seconds()
+    imported = result.imported
+    out.print(f"Imported {imported.rows:,} episodes and {result.units:,} units from {folder} "
+              f"({imported.inserted:,} new, {imported.updated:,} updated) in {seconds:.1f} s.",
+              highlight=False)
