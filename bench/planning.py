@@ -21,6 +21,8 @@ Speed is measured here, never asserted in tests. Results: ``<workdir>/planning.j
 
     .venv/bin/python bench/planning.py                       # 126 000 residents
     .venv/bin/python bench/planning.py --queues pooled --replications 20
+    .venv/bin/python bench/planning.py --models SeasonalNaive,AutoARIMA --no-naive \
+        --skip-simulation                                    # the fast models alone
 """
 
 from __future__ import annotations
@@ -147,7 +149,8 @@ def naive_forecasts(path: Path, queues: list[tuple[str, str, str | None]], start
     return mase, time.perf_counter() - t0
 
 
-def bench_forecasts(path: Path, series: Any, which: str, models: list[str]) -> dict[str, Any]:
+def bench_forecasts(path: Path, series: Any, which: str, models: list[str],
+                    naive: bool = True) -> dict[str, Any]:
     from sotekeskus.planning.forecast import ForecastError, forecast_series
 
     end = date(2025, 12, 28)
@@ -173,12 +176,14 @@ def bench_forecasts(path: Path, series: Any, which: str, models: list[str]) -> d
     for qid in results:
         area, group, unit = qid.split("/")
         queues.append((area, group, None if unit == "all" else unit))
-    naive, naive_s = naive_forecasts(path, queues, start, end, 3, 13, 13, 26)
+    naive_mase, naive_s = naive_forecasts(path, queues, start, end, 3, 13, 13, 26) \
+        if naive else ({}, float("nan"))
     summary: dict[str, Any] = {"queues": len(ids), "forecast": len(results),
                                "skipped_short": skipped, "ours_s": round(ours_s, 1),
                                "ours_series_per_s": round(len(results) / ours_s, 2),
                                "naive_s": round(naive_s, 1),
-                               "naive_series_per_s": round(len(naive) / naive_s, 2),
+                               "naive_series_per_s": round(len(naive_mase) / naive_s, 2)
+                               if naive else None,
                                "models": {}}
     base = {q: r.backtests["SeasonalNaive"].mase for q, r in results.items()
             if "SeasonalNaive" in r.backtests}
@@ -191,15 +196,18 @@ def bench_forecasts(path: Path, series: Any, which: str, models: list[str]) -> d
             "coverage_95_pct": round(100 * float(np.mean(cover)), 1) if cover else None,
             "beats_seasonal_naive": sum(1 for q, v in values.items() if q in base
                                         and v < base[q])}
-    finite = {q: v for q, v in naive.items() if np.isfinite(v)}
-    summary["models"]["naive Holt-Winters"] = {
-        "mean_mase": round(float(np.mean(list(finite.values()))), 3) if finite else None,
-        "coverage_95_pct": None,
-        "beats_seasonal_naive": sum(1 for q, v in finite.items() if q in base and v < base[q])}
+    finite = {q: v for q, v in naive_mase.items() if np.isfinite(v)}
+    if naive:
+        summary["models"]["naive Holt-Winters"] = {
+            "mean_mase": round(float(np.mean(list(finite.values()))), 3) if finite else None,
+            "coverage_95_pct": None,
+            "beats_seasonal_naive": sum(1 for q, v in finite.items()
+                                        if q in base and v < base[q])}
+    naive_text = (f", naive {summary['naive_s']} s ({summary['naive_series_per_s']} series/s)"
+                  if naive else "")
     print(f"forecasts of {len(results)} queues ({which}; {skipped} too short): ours "
-          f"{summary['ours_s']} s ({summary['ours_series_per_s']} series/s, all models with "
-          f"back-tests), naive {summary['naive_s']} s ({summary['naive_series_per_s']} "
-          "series/s)")
+          f"{summary['ours_s']} s ({summary['ours_series_per_s']} series/s; "
+          f"{', '.join(models)} with back-tests){naive_text}")
     for model, m in summary["models"].items():
         print(f"  {model:20} mean MASE {m['mean_mase']}  coverage {m['coverage_95_pct']} %  "
               f"beats SeasonalNaive on {m['beats_seasonal_naive']} of {len(base)}")
@@ -217,6 +225,9 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--queues", choices=("all", "pooled", "units"), default="all")
     parser.add_argument("--models", default="SeasonalNaive,AutoETS,AutoARIMA,MSTL")
+    parser.add_argument("--no-naive", action="store_true",
+                        help="skip the naive pandas/statsmodels forecasts")
+    parser.add_argument("--skip-simulation", action="store_true")
     args = parser.parse_args()
 
     from sotekeskus.planning.source import PlanningSource
@@ -224,13 +235,15 @@ def main() -> None:
     path = region_file(args.workdir, args.residents, args.seed, args.regenerate)
     source = PlanningSource.from_parquet(path)
     entries, series, series_out = bench_series(source)
-    sim_out = bench_simulation(entries, series, args.replications, args.weeks)
-    fc_out = bench_forecasts(path, series, args.queues, args.models.split(","))
+    sim_out = None if args.skip_simulation else bench_simulation(
+        entries, series, args.replications, args.weeks)
+    fc_out = bench_forecasts(path, series, args.queues, args.models.split(","),
+                             naive=not args.no_naive)
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "load_average": [round(x, 1) for x in os.getloadavg()]},
                "residents": args.residents, "series": series_out, "simulation": sim_out,
                "forecasts": fc_out}
-    out = args.workdir / "planning.json"
+    out = args.workdir / ("planning.json" if not args.no_naive else "planning_fast.json")
     out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(f"load average {results['machine']['load_average']}; results in {out}")
 
