@@ -217,3 +217,71 @@ def import_fhir(
     out.print(f"Imported {imported.rows:,} episodes and {result.units:,} units from {folder} "
               f"({imported.inserted:,} new, {imported.updated:,} updated) in {seconds:.1f} s.",
               highlight=False)
+
+
+clients_app = typer.Typer(help="Clients of the FHIR API: scoped bearer tokens.",
+                          no_args_is_help=True)
+
+
+@clients_app.command("create")
+def clients_create(
+    name: Annotated[str, typer.Argument(help="Client name (letters, digits, _ . -)")],
+    role: Annotated[str, typer.Option(help="Role under the access policy (e.g. professional, "
+                                           "manager, leadership)")],
+    scope: Annotated[list[str], typer.Option(help="SMART-style scope, repeatable: "
+                                                  "system/<Type>.<read|write|*>")],
+    unit: Annotated[list[str] | None, typer.Option(help="Unit id of the client, repeatable")
+                    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Create an API client; prints its bearer token once (only a digest is stored)."""
+    from sotekeskus.interop.fhir.clients import ClientError, create_client
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    engine = make_engine(resolve_url(db))
+    try:
+        upgrade(engine)
+        client, token = create_client(engine, name, role, unit or [], scope)
+    except ClientError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    out.print(f"Created API client {client.name} (role {client.role.value}). Its token, shown "
+              "only now:", highlight=False)
+    out.print(token, highlight=False, markup=False)
+
+
+@clients_app.command("list")
+def clients_list(db: DbOption = None) -> None:
+    """List API clients (never their tokens)."""
+    from sotekeskus.interop.fhir.clients import list_clients
+    from sotekeskus.report_output import emit
+    from sotekeskus.store.database import make_engine, resolve_url
+
+    engine = make_engine(resolve_url(db))
+    try:
+        rows = [{"name": c.name, "role": c.role.value, "units": ",".join(sorted(c.units)),
+                 "scopes": " ".join(sorted(c.scopes)), "active": not c.revoked}
+                for c in list_clients(engine)]
+    finally:
+        engine.dispose()
+    emit(rows, ["name", "role", "units", "scopes", "active"], "table", console=out,
+         title="API clients")
+
+
+@clients_app.command("revoke")
+def clients_revoke(name: Annotated[str, typer.Argument(help="Client name")],
+                   db: DbOption = None) -> None:
+    """Revoke an API client: its token stops working at once."""
+    from sotekeskus.interop.fhir.clients import ClientError, revoke_client
+    from sotekeskus.store.database import make_engine, resolve_url
+
+    engine = make_engine(resolve_url(db))
+    try:
+        revoke_client(engine, name)
+    except ClientError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    out.print(f"Revoked API client {name}.", highlight=False)

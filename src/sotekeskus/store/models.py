@@ -483,3 +483,20 @@ class QuarantinedRow(Base):
 
     __table_args__ = (Index("ix_quarantine_source_file", "source", "file_name"),
                       Index("ix_quarantine_unit_month", "unit_id", "month"))
+
+
+class ApiClient(Base):
+    """A client of the FHIR API (migration 0006): a scoped bearer token (only its SHA-256 is
+    kept), acting under the access policy as ``role`` over ``units`` (comma-separated), with
+    SMART-style ``scopes`` (space-separated, e.g. ``system/Patient.read``)."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    units: Mapped[str] = mapped_column(Text, default="")
+    scopes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -1,4 +1,5 @@
-"""quarantine: rejected rows of an import kept with their reasons (docs/data-quality.md)
+"""quarantine: rejected rows of an import kept with their reasons (docs/data-quality.md);
+api_clients: scoped API tokens of the FHIR API (docs/fhir.md)
 
 Revision ID: 0006
 Revises: 0001
@@ -36,9 +37,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_quarantine_source_file', ['source', 'file_name'],
                               unique=False)
         batch_op.create_index('ix_quarantine_unit_month', ['unit_id', 'month'], unique=False)
+    op.create_table(
+        'api_clients',
+        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('token_sha256', sa.String(length=64), nullable=False),
+        sa.Column('role', sa.String(length=32), nullable=False),
+        sa.Column('units', sa.Text(), nullable=False),
+        sa.Column('scopes', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('revoked_at', sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('name', name='uq_api_clients_name'),
+        sa.UniqueConstraint('token_sha256', name='uq_api_clients_token'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('api_clients')
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.drop_index('ix_quarantine_unit_month')
         batch_op.drop_index('ix_quarantine_source_file')

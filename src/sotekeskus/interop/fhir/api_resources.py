@@ -1,0 +1,120 @@
+"""The operational side as FHIR R4 resources for the REST API (``web/api/fhir.py``).
+
+* a resident (``persons``) → ``Patient`` shaped by Finnish Base Profiles' fi-base-patient:
+  id = the pseudonymous ``person_id``; identifier HETU with system ``urn:oid:1.2.246.21``;
+  name, birth date, language (``communication``), municipality (``address.city``);
+* a workdesk case (``cases``) → ``Task``: id = the case id; ``status`` from the case state
+  (new → requested, claimed → accepted, assessed / routed → in-progress, booked → ready,
+  closed → completed, or cancelled when the close reason is cancelled / no_show);
+  ``intent`` order; ``for`` → the Patient; ``owner`` → the owning professional (display);
+  ``authoredOn`` = contact time; ``businessStatus`` = the case state; ``focus`` → the
+  EpisodeOfCare of its episode;
+* ``CapabilityStatement``, ``Bundle`` (searchset), ``OperationOutcome``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sotekeskus.interop.fhir.resources import fhir_datetime, fhir_id
+
+SYS_HETU = "urn:oid:1.2.246.21"
+FI_BASE_PATIENT = "https://hl7.fi/fhir/finnish-base-profiles/StructureDefinition/fi-base-patient"
+SYS_CASE_STATE = "urn:sotekeskus:codesystem:case-state"
+TASK_STATUS = {"new": "requested", "claimed": "accepted", "assessed": "in-progress",
+               "routed": "in-progress", "booked": "ready", "closed": "completed"}
+CANCELLED_REASONS = ("cancelled", "no_show")
+
+
+def patient(person: Any) -> dict[str, Any]:
+    res: dict[str, Any] = {
+        "resourceType": "Patient", "id": fhir_id(person.person_id),
+        "meta": {"profile": [FI_BASE_PATIENT]},
+        "identifier": [{"use": "official", "system": SYS_HETU, "value": person.hetu}],
+        "birthDate": person.birth_date.isoformat(),
+    }
+    if person.name:
+        parts = person.name.split()
+        name: dict[str, Any] = {"use": "official", "text": person.name}
+        if len(parts) > 1:
+            name["family"] = parts[-1]
+            name["given"] = parts[:-1]
+        res["name"] = [name]
+    if person.municipality:
+        res["address"] = [{"city": person.municipality}]
+    if person.language:
+        res["communication"] = [{"language": {"coding": [
+            {"system": "urn:ietf:bcp:47", "code": person.language}]}, "preferred": True}]
+    return res
+
+
+def task(case: Any, person_id: str, owner: str | None) -> dict[str, Any]:
+    status = TASK_STATUS.get(case.state, "requested")
+    if case.state == "closed" and case.close_reason in CANCELLED_REASONS:
+        status = "cancelled"
+    res: dict[str, Any] = {
+        "resourceType": "Task", "id": str(case.id),
+        "identifier": [{"system": "urn:sotekeskus:case", "value": str(case.id)}],
+        "status": status, "intent": "order",
+        "businessStatus": {"coding": [{"system": SYS_CASE_STATE, "code": case.state}]},
+        "description": case.subject or "",
+        "focus": {"reference": f"EpisodeOfCare/{fhir_id(case.episode_id)}"},
+        "for": {"reference": f"Patient/{fhir_id(person_id)}"},
+        "authoredOn": fhir_datetime(case.contact_at),
+        "lastModified": fhir_datetime(case.updated_at),
+        "requester": {"reference": f"Organization/{fhir_id(case.unit_id)}"},
+    }
+    if owner:
+        res["owner"] = {"display": owner}
+    if not res["description"]:
+        del res["description"]
+    return res
+
+
+def bundle(entries: list[dict[str, Any]], base: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset",
+                           "total": len(entries)}
+    if entries:  # FHIR has no empty arrays
+        out["entry"] = [{"fullUrl": f"{base}/{e['resourceType']}/{e['id']}", "resource": e,
+                         "search": {"mode": "match"}} for e in entries]
+    return out
+
+
+def outcome(code: str, message: str, severity: str = "error") -> dict[str, Any]:
+    return {"resourceType": "OperationOutcome",
+            "issue": [{"severity": severity, "code": code, "diagnostics": message}]}
+
+
+def capability_statement(base: str) -> dict[str, Any]:
+    """What the API implements — only that."""
+    def rest(kind: str, interactions: list[str], params: list[tuple[str, str]]
+             ) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": kind,
+                               "interaction": [{"code": i} for i in interactions]}
+        if params:
+            out["searchParam"] = [{"name": n, "type": t} for n, t in params]
+        return out
+
+    return {
+        "resourceType": "CapabilityStatement", "status": "active",
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "kind": "instance", "fhirVersion": "4.0.1", "format": ["application/fhir+json"],
+        "software": {"name": "sotekeskus"},
+        "implementation": {"description": "sotekeskus FHIR R4 API", "url": base},
+        "rest": [{
+            "mode": "server",
+            "security": {"description": "Bearer tokens of API clients (sotekeskus api-clients "
+                         "create) with SMART-style system scopes; every read is audited; "
+                         "the access policy of the client's role and units applies."},
+            "resource": [
+                rest("Patient", ["read", "search-type"], [("identifier", "token"),
+                                                          ("_id", "token")]),
+                rest("Task", ["read", "search-type"], [("patient", "reference")]),
+                rest("QuestionnaireResponse", ["create"], []),
+            ],
+            "operation": [{"name": "export",
+                           "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+                                         "export"}],
+        }],
+    }
