@@ -71,12 +71,18 @@ def contract_columns(header: Sequence[str]) -> list[str]:
     return [c for c in (*EPISODE_COLUMNS, *EPISODE_COLUMNS_V2) if c in present]
 
 
-def parse_sql(source: str, columns: Sequence[str]) -> str:
+def _trimmed(column: str) -> str:
+    """The column's text without surrounding spaces ('' for NULL), copying only if needed."""
+    return (f"CASE WHEN {column} IS NULL THEN '' WHEN starts_with({column}, ' ') OR "
+            f"ends_with({column}, ' ') THEN trim({column}) ELSE {column} END")
+
+
+def parse_sql(source: str, columns: Sequence[str], keep: Sequence[str] = ()) -> str:
     """A SELECT over ``source`` (text columns ``columns``) giving the trimmed text of each
     column (never NULL) plus the parsed values: ``<ts>__kind`` (0 empty, 1 local time,
     2 with offset, 9 not ISO 8601), ``<ts>__l`` (local time), ``<ts>__i`` (instant, offset
-    values only), ``birth_date__d``."""
-    trimmed = ", ".join(f"coalesce(trim(CAST({c} AS VARCHAR)), '') AS {c}" for c in columns)
+    values only), ``birth_date__d``; the columns ``keep`` pass through as they are."""
+    trimmed = ", ".join([*(f"{_trimmed(c)} AS {c}" for c in columns), *keep])
     kinds = ", ".join(
         f"CASE WHEN {c} = '' THEN 0 WHEN regexp_full_match({c}, '{_CANONICAL}') THEN 1 "
         f"WHEN NOT regexp_full_match({c}, '{_ISO}') THEN 9 "
@@ -111,18 +117,24 @@ def _bounds(col: str) -> tuple[str, str]:
     return lo, hi
 
 
+def _ambiguous(col: str) -> str:
+    """SQL: the local time may lie in the repeated autumn hour (a superset: 03:00–03:59 on
+    any day of October; the clocks go back on its last Sunday). Elsewhere local times order
+    as their instants do."""
+    return f"(hour({col}__l) = 3 AND month({col}__l) = 10)"
+
+
 def _before(later: str, earlier: str) -> str:
     """SQL: the ``later`` column's value is certainly before the ``earlier`` column's."""
     lo_earlier, _ = _bounds(earlier)
     _, hi_later = _bounds(later)
-    # Instants are needed only for offsets and for local times that may be ambiguous (an
-    # October Sunday: the autumn fall-back day is the last Sunday of October).
-    maybe = " OR ".join(
-        f"{c}__kind = 2 OR (month({c}__l) = 10 AND dayofweek({c}__l) = 0)"
-        for c in (later, earlier))
     return (f"{later}__l IS NOT NULL AND {earlier}__l IS NOT NULL AND "
-            f"CASE WHEN {maybe} THEN {hi_later} < {lo_earlier} "
-            f"ELSE {later}__l < {earlier}__l END")
+            f"CASE WHEN {_ambiguous(later)} OR {_ambiguous(earlier)} "
+            f"THEN {hi_later} < {lo_earlier} ELSE {later}__l < {earlier}__l END")
+
+
+ORDER_RULES = (("assessed_at", "contact_at"), ("visit_at", "contact_at"),
+               ("visit_at", "assessed_at"))
 
 
 def checks(columns: Sequence[str]) -> list[Check]:
@@ -180,12 +192,11 @@ def checks(columns: Sequence[str]) -> list[Check]:
     add("birth_date", "birth_date__d > CAST(contact_at__l AS DATE)",
         "birth_date is after contact_at")
     add("visit_at", "status = 'done' AND visit_at = ''", "status 'done' requires visit_at")
-    add("assessed_at", _before("assessed_at", "contact_at"),
-        "assessment before contact (contact_at is later)")
-    add("visit_at", _before("visit_at", "contact_at"),
-        "visit before contact (contact_at is later)")
-    add("visit_at", _before("visit_at", "assessed_at"),
-        "visit before assessment (assessed_at is later)")
+    messages = {("assessed_at", "contact_at"): "assessment before contact (contact_at is later)",
+                ("visit_at", "contact_at"): "visit before contact (contact_at is later)",
+                ("visit_at", "assessed_at"): "visit before assessment (assessed_at is later)"}
+    for later, earlier in ORDER_RULES:
+        add(later, _before(later, earlier), messages[(later, earlier)])
     return out
 
 
@@ -213,23 +224,58 @@ def typed_select(columns: Sequence[str]) -> str:
     return ", ".join(out)
 
 
+def clean_sql(columns: Sequence[str]) -> str:
+    """A cheap SQL test (over :func:`parse_sql`) that is true only for rows breaking no rule
+    of :func:`checks`; rows it does not pass are then checked rule by rule."""
+    parts = []
+    nan = ", ".join(_lit(v) for s in ("", "+", "-") for v in (f"{s}nan", f"{s}inf",
+                                                            f"{s}infinity"))
+    ids = [c for c in ID_COLUMNS if c in columns]
+    parts.append(f"NOT regexp_matches({' || '.join(ids)}, '{_CONTROL}')")
+    for c in columns:
+        required = EPISODE_COLUMNS.get(c, False)
+        if c in ID_COLUMNS:
+            ok = (f"strlen({c}) <= {MAX_ID_LENGTH} "
+                  f"AND NOT (strlen({c}) <= 9 AND lower({c}) IN ({nan}))")
+        elif c in ALL_CODES:
+            value = f"lower({c})" if c in BOOL_COLUMNS else c
+            ok = f"{value} IN ({', '.join(_lit(v) for v in ALL_CODES[c])})"
+        elif c == "birth_date":
+            ok = (f"birth_date__d BETWEEN DATE '{YEAR_MIN}-01-01' AND DATE '{YEAR_MAX}-12-31'")
+        elif c in TIMESTAMP_COLUMNS:
+            ok = (f"{c}__kind IN (1, 2) AND {c}__l >= TIMESTAMP '{YEAR_MIN}-01-01' "
+                  f"AND {c}__l < TIMESTAMP '{YEAR_MAX + 1}-01-01'")
+        elif c == "diagnosis_codes":
+            ok = (f"strlen({c}) <= {MAX_DIAGNOSIS_LENGTH} AND "
+                  f"regexp_full_match({c}, '({_DIAGNOSIS})( ?\\| ?({_DIAGNOSIS}))*')")
+        else:
+            continue
+        parts.append(f"({c} <> '' AND {ok})" if required else f"({c} = '' OR ({ok}))")
+    parts.append("birth_date__d <= CAST(contact_at__l AS DATE)")
+    parts.append("(status <> 'done' OR visit_at <> '')")
+    for later, earlier in ORDER_RULES:
+        parts.append(f"({later}__l IS NULL OR {earlier}__l IS NULL OR (NOT {_ambiguous(later)} AND NOT "
+                     f"{_ambiguous(earlier)} AND {later}__l >= {earlier}__l))")
+    return "coalesce(" + " AND ".join(parts) + ", false)"
+
+
 def scan_sql(source: str, columns: Sequence[str]) -> str:
     """Typed values of every row of ``source``, plus ``__errors`` (the number of rules the
-    row breaks) and, for rows with errors only, ``__raw_<column>`` (the trimmed text)."""
+    row breaks) and, for rows with errors only, ``__raw`` (the trimmed texts, in
+    ``columns`` order)."""
     rules = checks(columns)
-    bad = " OR ".join(f"coalesce({r.condition}, false)" for r in rules)
     count = " + ".join(f"CAST(coalesce({r.condition}, false) AS INTEGER)" for r in rules)
-    raw = ", ".join(f"CASE WHEN __bad THEN {c} END AS __raw_{c}" for c in columns)
-    return (f"SELECT {typed_select(columns)}, "
-            f"CASE WHEN __bad THEN {count} ELSE 0 END AS __errors, {raw} "
-            f"FROM (SELECT *, {bad} AS __bad FROM ({parse_sql(source, columns)}))")
+    raw = f"CASE WHEN __errors > 0 THEN [{', '.join(columns)}] END AS __raw"
+    return (f"SELECT {typed_select(columns)}, __errors, {raw} FROM ("
+            f"SELECT *, CASE WHEN {clean_sql(columns)} THEN 0 ELSE {count} END AS __errors "
+            f"FROM ({parse_sql(source, columns)}))")
 
 
 def errors_sql(source: str, columns: Sequence[str]) -> str:
     """One row per broken rule of ``source`` (which has an ``__ordinal`` column):
     ``__ordinal, episode_id, column, value, message, rank`` (rank = column order)."""
     rules = checks(columns)
-    parsed = parse_sql(source, [*columns, "__ordinal"])
+    parsed = parse_sql(source, columns, keep=["__ordinal"])
     parts = [
         f"SELECT CAST(__ordinal AS BIGINT) AS __ordinal, episode_id, {_lit(r.column)} AS col, "
         f"{r.column} AS val, {_lit(r.message)} AS msg, {i} AS rank "

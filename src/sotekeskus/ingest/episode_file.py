@@ -148,7 +148,7 @@ def open_episode_file(path: str | Path) -> EpisodeFile:
 
 
 def _connect(tmp: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": 2, "memory_limit": DUCKDB_MEMORY,
+    con = duckdb.connect(config={"threads": 1, "memory_limit": DUCKDB_MEMORY,
                                  "preserve_insertion_order": True, "temp_directory": tmp})
     con.execute("SET TimeZone = 'UTC'")
     return con
@@ -177,10 +177,9 @@ class _BadRows:
         if room <= 0:
             return
         idx = pc.indices_nonzero(pc.greater(errors, 0)).slice(0, room)
-        picked = batch.take(idx)
-        for i, position in enumerate(idx.to_pylist()):
-            row: dict[str, object] = {c: picked.column(f"__raw_{c}")[i].as_py()
-                                      for c in self.columns}
+        raws = batch.column("__raw").take(idx).to_pylist()
+        for position, raw in zip(idx.to_pylist(), raws, strict=True):
+            row: dict[str, object] = dict(zip(self.columns, raw, strict=True))
             row["__ordinal"] = offset + position
             self.rows.append(row)
 
@@ -236,8 +235,11 @@ class EpisodeScan:
                 raise EpisodeFileError(self.path, rejects[:MAX_REPORTED_ERRORS],
                                        total=len(rejects))
             if total_errors:
-                found = self._describe(con, bad)
-                duplicates, n_duplicates = self._duplicates(con)
+                try:
+                    found = self._describe(con, bad)
+                    duplicates, n_duplicates = self._duplicates(con)
+                except duckdb.Error as exc:
+                    raise _file_error(self.file.path, _duckdb_message(exc)) from None
                 errors = sorted(found + duplicates, key=lambda e: e[0])
                 raise EpisodeFileError(self.path, self._located(errors),
                                        total=total_errors + n_duplicates)

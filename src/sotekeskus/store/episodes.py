@@ -37,10 +37,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.schema import CreateIndex, DropIndex
 
 from sotekeskus.ingest.errors import StoreBusyError
-from sotekeskus.store.models import Episode, Meta
+from sotekeskus.store.models import Meta
 
 #: Above this many rows (and at least half the rows already stored) the secondary indexes
 #: are dropped for the load and rebuilt after it, inside the same transaction: random
@@ -49,7 +48,7 @@ REBUILD_INDEXES_ABOVE = 200_000
 #: How long an import waits for another writer to finish with the store.
 BUSY_TIMEOUT_S = 60.0
 #: SQLite page cache of the importing connection (KiB); part of the import's memory bound.
-SQLITE_CACHE_KIB = 128 * 1024
+SQLITE_CACHE_KIB = 48 * 1024
 Progress = Callable[[int, int], None]
 
 
@@ -143,27 +142,62 @@ def _busy(exc: BaseException, timeout_s: float) -> StoreBusyError:
 
 
 # ---- SQLite ------------------------------------------------------------------------------
-def _sqlite_rows(batch: pa.RecordBatch) -> tuple[list[tuple[Any, ...]], set[str]]:
-    """A batch as SQLite parameter rows, in SQLAlchemy's storage formats (date-times
-    ``YYYY-MM-DD HH:MM:SS.ffffff``, booleans 0/1), and its unit ids."""
-    columns = []
-    for name in batch.schema.names:
-        col = batch.column(name)
-        if pa.types.is_timestamp(col.type):
-            col = col.cast(pa.timestamp("us")).cast(pa.string())
-        elif pa.types.is_date(col.type):
-            col = col.cast(pa.string())
-        elif pa.types.is_boolean(col.type):
-            col = col.cast(pa.int8())
-        columns.append(col.to_pylist())
+@dataclass
+class _SqliteBatch:
+    """A batch as parameters of multi-row INSERTs: ``full`` holds one flat parameter list per
+    statement of ``ROWS_PER_STATEMENT`` rows, ``tail`` the rest; values in SQLAlchemy's
+    storage formats (date-times ``YYYY-MM-DD HH:MM:SS.ffffff``, booleans 0/1)."""
+
+    full: list[list[Any]]
+    tail: list[Any]
+    rows: int
+    units: set[str]
+
+
+#: Rows per INSERT statement: one bind-and-step per many rows (and one release of the GIL).
+ROWS_PER_STATEMENT = 200
+_LOW_CARDINALITY = 512
+
+
+def _pylist(col: pa.Array | pa.ChunkedArray) -> list[Any]:
+    """Python values of a column, in SQLite's storage form; a column with few distinct
+    values shares one Python object per value."""
+    if pa.types.is_timestamp(col.type):
+        col = col.cast(pa.timestamp("us")).cast(pa.string())
+    elif pa.types.is_date(col.type):
+        col = col.cast(pa.string())
+    elif pa.types.is_boolean(col.type):
+        col = col.cast(pa.int8())
+    if pa.types.is_string(col.type) and len(col) > _LOW_CARDINALITY:
+        encoded = col.dictionary_encode()
+        if len(encoded.dictionary) <= _LOW_CARDINALITY:
+            values = encoded.dictionary.to_pylist() + [None]
+            indices = encoded.indices.fill_null(len(values) - 1).to_pylist()
+            return list(map(values.__getitem__, indices))
+    return col.to_pylist()
+
+
+def _sqlite_batch(batch: pa.RecordBatch) -> _SqliteBatch:
+    width, rows = batch.num_columns, batch.num_rows
+    flat: list[Any] = [None] * (width * rows)
+    for j in range(width):
+        flat[j::width] = _pylist(batch.column(j))
+    step = ROWS_PER_STATEMENT * width
+    full_rows = rows - rows % ROWS_PER_STATEMENT
+    full = [flat[i:i + step] for i in range(0, full_rows * width, step)]
     units = set(pc.unique(batch.column("unit_id")).to_pylist())
-    return list(zip(*columns, strict=True)), units
+    return _SqliteBatch(full, flat[full_rows * width:], rows, units)
+
+
+#: Rows converted to Python values at a time (bounds the memory of the queued batches).
+CONVERT_ROWS = 20_000
 
 
 def _prefetch(source: Iterable[pa.RecordBatch], convert: Callable[[pa.RecordBatch], Any],
-              depth: int = 2) -> Iterator[tuple[Any, int]]:
-    """``(convert(batch), rows)`` for each batch, read and converted by a second thread
-    while the caller writes the previous one. The source's exceptions are re-raised here."""
+              depth: int = 3) -> Iterator[tuple[Any, int]]:
+    """``(convert(piece), rows)`` for each piece of at most ``CONVERT_ROWS`` rows of each
+    batch, read and converted by a second thread while the caller writes the previous one.
+    The source's exceptions are re-raised here."""
     items: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -181,8 +215,10 @@ def _prefetch(source: Iterable[pa.RecordBatch], convert: Callable[[pa.RecordBatc
         iterator = iter(source)
         try:
             for batch in iterator:
-                if not put((convert(batch), batch.num_rows)):
-                    return
+                for start in range(0, batch.num_rows, CONVERT_ROWS):
+                    piece = batch.slice(start, CONVERT_ROWS)
+                    if not put((convert(piece), piece.num_rows)):
+                        return
             put(done)
         except BaseException as exc:  # handed to the writing thread
             put(exc)
@@ -225,7 +261,7 @@ def _upsert_sqlite(engine: Engine, source: EpisodeBatches, file_name: str,
         except sqlite3.OperationalError as exc:
             raise _busy(exc, busy_timeout_s) from None
         try:
-            result = _write_sqlite(cur, engine, source, columns, file_name, imported_by,
+            result = _write_sqlite(cur, source, columns, file_name, imported_by,
                                    progress, expected, version)
             cur.execute("COMMIT")
         except BaseException:
@@ -238,7 +274,7 @@ def _upsert_sqlite(engine: Engine, source: EpisodeBatches, file_name: str,
     return result
 
 
-def _write_sqlite(cur: sqlite3.Cursor, engine: Engine, source: EpisodeBatches,
+def _write_sqlite(cur: sqlite3.Cursor, source: EpisodeBatches,
                   columns: list[str], file_name: str, imported_by: str,
                   progress: Progress | None, expected: int, version: str) -> ImportResult:
     before = cur.execute("SELECT count(*) FROM episodes").fetchone()[0]
@@ -247,30 +283,40 @@ def _write_sqlite(cur: sqlite3.Cursor, engine: Engine, source: EpisodeBatches,
         "imported_by) VALUES (?, '', 0, 0, 0, ?, ?)",
         (file_name, str(_now()) + ".000000", imported_by))
     run = int(cur.lastrowid or 0)
-    indexes = sorted(Episode.__table__.indexes, key=lambda i: i.name or "")
-    rebuild = expected > REBUILD_INDEXES_ABOVE and expected >= before // 2
+    # Secondary indexes, whatever the schema has (the primary key's is not among them).
+    indexes = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                          "tbl_name = 'episodes' AND sql IS NOT NULL ORDER BY name").fetchall()
+    rebuild = bool(indexes) and expected > REBUILD_INDEXES_ABOVE and expected >= before // 2
     if rebuild:
-        for index in indexes:
-            cur.execute(str(DropIndex(index).compile(dialect=engine.dialect)))
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
     names = ", ".join([*columns, "import_id"])
-    marks = ", ".join(["?"] * len(columns))
-    sql = (f"INSERT INTO episodes ({names}) VALUES ({marks}, {run}) "
-           f"ON CONFLICT (episode_id) DO UPDATE SET {_assignments(columns)} "
-           f"WHERE episodes.import_id IS NOT {run}")
+    one = "(" + ", ".join(["?"] * len(columns)) + f", {run})"
+
+    def insert(rows: int) -> str:
+        return (f"INSERT INTO episodes ({names}) VALUES {', '.join([one] * rows)} "
+                f"ON CONFLICT (episode_id) DO UPDATE SET {_assignments(columns)} "
+                f"WHERE episodes.import_id IS NOT {run}")
+
+    many = insert(ROWS_PER_STATEMENT)
     written = changed = 0
     units: set[str] = set()
-    for (rows, batch_units), n in _prefetch(source, _sqlite_rows):
-        cur.executemany(sql, rows)
-        changed += cur.rowcount
-        written += n
-        units |= batch_units
+    for batch, _ in _prefetch(source, _sqlite_batch):
+        if batch.full:
+            cur.executemany(many, batch.full)
+            changed += cur.rowcount
+        if batch.tail:
+            cur.execute(insert(len(batch.tail) // len(columns)), batch.tail)
+            changed += cur.rowcount
+        written += batch.rows
+        units |= batch.units
         if progress:
             progress(written, max(expected, written))
     if changed != written:  # an id this import had already written: a duplicate in the file
         raise source.duplicates_error()
     if rebuild:
-        for index in indexes:
-            cur.execute(str(CreateIndex(index).compile(dialect=engine.dialect)))
+        for _, sql in indexes:
+            cur.execute(sql)
     after = cur.execute("SELECT count(*) FROM episodes").fetchone()[0]
     inserted = after - before
     if written:

@@ -43,9 +43,9 @@ class Episode(Base):
     __tablename__ = "episodes"
 
     episode_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    person_id: Mapped[str] = mapped_column(String(64))
     birth_date: Mapped[date] = mapped_column(Date)
-    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
     service_area: Mapped[str] = mapped_column(String(16))
     professional_group: Mapped[str] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(16))
@@ -61,8 +61,7 @@ class Episode(Base):
     visit_nature: Mapped[str | None] = mapped_column(String(8), nullable=True)
     professional_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     care_plan: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-
-    __table_args__ = (Index("ix_episodes_status_urgency", "status", "urgency"),)
+    # No secondary indexes (migration 0004): no query of the store needs one.
 
 
 class ImportRun(Base):
