@@ -54,7 +54,8 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
 
 
 def check(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    page.wait_for_load_state("networkidle")  # the charts (a polling predicate would eval)
+    assert page.evaluate("Array.from(document.images).every(i => i.complete)")
     bad = axe_violations(page)
     assert not bad, f"{where}: {bad}"
 

@@ -5,10 +5,11 @@ shows them translated (exports keep the codes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sotekeskus.web import labels as L
-from sotekeskus.web.i18n import N_, gettext_
+from sotekeskus.web.i18n import N_, fmt_date, fmt_int, fmt_num, gettext_
 from sotekeskus.web.tables import Column, Table
 
 CASE_TYPES = {
@@ -81,6 +82,11 @@ class CodeTable(Table):
     extra_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
 
     def display(self, row: dict[str, Any], col: Column) -> str:
+        if col.kind == "msgid":
+            value = row.get(col.key)
+            return gettext_(value) if value else "–"
+        if col.kind == "mixed":
+            return mixed_text(row.get(col.key))
         if col.kind == "limit":
             return limit_text(row.get("_" + col.key))
         if col.kind == "code":
@@ -103,3 +109,25 @@ def limit_text(limit: Any) -> str:
     if limit.weekdays == 0:
         return gettext_(N_("the same weekday"))
     return gettext_(N_("%(n)s weekdays")) % {"n": limit.weekdays}
+
+
+def mixed_text(value: Any) -> str:
+    """A cell of a column whose rows hold different kinds of values (figure, value rows):
+    yes/no, dates, numbers (two decimals), lists of numbers, text."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return gettext_(N_("yes")) if value else gettext_(N_("no"))
+    if isinstance(value, date):
+        return fmt_date(value)
+    if isinstance(value, int):
+        return fmt_int(value)
+    if isinstance(value, float):
+        return fmt_num(value, 2)
+    text = str(value)
+    parts = text.split()
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return text
+    return " ".join(fmt_num(n, 2) for n in numbers) if len(numbers) > 1 else text
