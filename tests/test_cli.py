@@ -150,9 +150,9 @@ def test_an_unknown_format_lists_the_formats(runner, hand_store, command):
 
 
 def test_an_unknown_engine_lists_the_engines(runner, hand_store):
-    result = runner.invoke(app, ["report", "access", "--db", hand_store, "--engine", "spark"])
+    result = runner.invoke(app, ["report", "access", "--db", hand_store, "--engine", "hadoop"])
     assert result.exit_code == 2
-    assert "--engine 'spark': use one of " + ", ".join(Engine) in _error(result)
+    assert "--engine 'hadoop': use one of " + ", ".join(Engine) in _error(result)
 
 
 def test_the_filter_itself_rejects_unknown_codes_for_every_caller():

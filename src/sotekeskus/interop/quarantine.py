@@ -137,8 +137,8 @@ class QuarantineScan:
                 "CREATE TEMP TABLE __dups AS SELECT id FROM (SELECT coalesce(trim(CAST("
                 f"episode_id AS VARCHAR)), '') AS id FROM {source}) WHERE id <> '' "
                 "GROUP BY id HAVING count(*) > 1")
-            raw = ", ".join(f"CASE WHEN __rejected THEN coalesce(__raw_{c}, CAST({c} AS "
-                            f"VARCHAR)) END AS __q_{c}" for c in cols)
+            raw = ", ".join(f"CASE WHEN __rejected THEN coalesce(__raw[{i + 1}], CAST({c} AS "
+                            f"VARCHAR)) END AS __q_{c}" for i, c in enumerate(cols))
             sql = (f"SELECT *, {raw} FROM (SELECT *, (__errors > 0 OR __dup) AS __rejected "
                    f"FROM (SELECT s.*, s.episode_id IN (SELECT id FROM __dups) AS __dup "
                    f"FROM ({scan_sql(source, cols)}) s))")
