@@ -73,8 +73,8 @@ def contract_columns(header: Sequence[str]) -> list[str]:
 
 def _trimmed(column: str) -> str:
     """The column's text without surrounding spaces ('' for NULL), copying only if needed."""
-    return (f"CASE WHEN {column} IS NULL THEN '' WHEN starts_with({column}, ' ') OR "
-            f"ends_with({column}, ' ') THEN trim({column}) ELSE {column} END")
+    return (f"CASE WHEN {column} IS NULL THEN '' WHEN {column} LIKE ' %' OR "
+            f"{column} LIKE '% ' THEN trim({column}) ELSE {column} END")
 
 
 def parse_sql(source: str, columns: Sequence[str], keep: Sequence[str] = ()) -> str:
@@ -228,15 +228,11 @@ def clean_sql(columns: Sequence[str]) -> str:
     """A cheap SQL test (over :func:`parse_sql`) that is true only for rows breaking no rule
     of :func:`checks`; rows it does not pass are then checked rule by rule."""
     parts = []
-    nan = ", ".join(_lit(v) for s in ("", "+", "-") for v in (f"{s}nan", f"{s}inf",
-                                                            f"{s}infinity"))
-    ids = [c for c in ID_COLUMNS if c in columns]
-    parts.append(f"NOT regexp_matches({' || '.join(ids)}, '{_CONTROL}')")
     for c in columns:
         required = EPISODE_COLUMNS.get(c, False)
-        if c in ID_COLUMNS:
-            ok = (f"strlen({c}) <= {MAX_ID_LENGTH} "
-                  f"AND NOT (strlen({c}) <= 9 AND lower({c}) IN ({nan}))")
+        if c in ID_COLUMNS:  # printable ASCII, at most 64 characters (else: rule by rule)
+            ok = (f"regexp_full_match({c}, '[ -~]{{1,{MAX_ID_LENGTH}}}') AND "
+                  f"NOT regexp_full_match({c}, '(?i){_NOT_A_NUMBER}')")
         elif c in ALL_CODES:
             value = f"lower({c})" if c in BOOL_COLUMNS else c
             ok = f"{value} IN ({', '.join(_lit(v) for v in ALL_CODES[c])})"

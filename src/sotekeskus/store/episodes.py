@@ -193,53 +193,84 @@ def _sqlite_batch(batch: pa.RecordBatch) -> _SqliteBatch:
 CONVERT_ROWS = 20_000
 
 
-def _prefetch(source: Iterable[pa.RecordBatch], convert: Callable[[pa.RecordBatch], Any],
-              depth: int = 3) -> Iterator[tuple[Any, int]]:
-    """``(convert(piece), rows)`` for each piece of at most ``CONVERT_ROWS`` rows of each
-    batch, read and converted by a second thread while the caller writes the previous one.
-    The source's exceptions are re-raised here."""
-    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
+class _Stage:
+    """A bounded hand-over between two threads that either side can abandon."""
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
+    def __init__(self, stop: threading.Event, depth: int) -> None:
+        self.items: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self.stop = stop
+
+    def put(self, item: Any) -> bool:
+        while not self.stop.is_set():
             try:
-                items.put(item, timeout=0.1)
+                self.items.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def work() -> None:
+    def get(self) -> Any:
+        while True:
+            try:
+                return self.items.get(timeout=0.1)
+            except queue.Empty:
+                if self.stop.is_set():
+                    return _DONE
+
+
+_DONE = object()
+
+
+def _prefetch(source: Iterable[pa.RecordBatch], convert: Callable[[pa.RecordBatch], Any],
+              depth: int = 3) -> Iterator[tuple[Any, int]]:
+    """``(convert(piece), rows)`` for each piece of at most ``CONVERT_ROWS`` rows of each
+    batch. Two threads work ahead of the caller: one reads the source (DuckDB, which
+    releases the GIL), one converts to Python values; the caller writes (SQLite releases
+    the GIL while it steps). The source's exceptions are re-raised here."""
+    stop = threading.Event()
+    batches, pieces = _Stage(stop, 2), _Stage(stop, depth)
+
+    def read() -> None:
         iterator = iter(source)
         try:
             for batch in iterator:
-                for start in range(0, batch.num_rows, CONVERT_ROWS):
-                    piece = batch.slice(start, CONVERT_ROWS)
-                    if not put((convert(piece), piece.num_rows)):
-                        return
-            put(done)
+                if not batches.put(batch):
+                    return
+            batches.put(_DONE)
         except BaseException as exc:  # handed to the writing thread
-            put(exc)
+            batches.put(exc)
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:
                 close()
 
-    worker = threading.Thread(target=work, name="episode-import-reader", daemon=True)
-    worker.start()
+    def work() -> None:
+        try:
+            while (batch := batches.get()) is not _DONE:
+                if isinstance(batch, BaseException):
+                    pieces.put(batch)
+                    return
+                for start in range(0, batch.num_rows, CONVERT_ROWS):
+                    piece = batch.slice(start, CONVERT_ROWS)
+                    if not pieces.put((convert(piece), piece.num_rows)):
+                        return
+            pieces.put(_DONE)
+        except BaseException as exc:
+            pieces.put(exc)
+
+    threads = [threading.Thread(target=read, name="episode-import-reader", daemon=True),
+               threading.Thread(target=work, name="episode-import-converter", daemon=True)]
+    for thread in threads:
+        thread.start()
     try:
-        while True:
-            item = items.get()
-            if item is done:
-                return
+        while (item := pieces.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stop.set()
-        worker.join()
+        for thread in threads:
+            thread.join()
 
 
 def _upsert_sqlite(engine: Engine, source: EpisodeBatches, file_name: str,
