@@ -290,3 +290,20 @@ def test_queue_order_urgent_first_then_nearest_deadline(region: Region) -> None:
         with pytest.raises(InvalidInput, match="channel: unknown code 'fax'; allowed: phone, "
                                                "chat"):
             QueueFilter.parse(channel="fax")
+
+
+def test_a_claim_from_a_stale_queue_is_a_conflict_naming_who_changed_it(region: Region) -> None:
+    add_slots(region, region.physician, "physician_in_person", mode="in_person")
+    case_id = open_one(region)
+    with work(region, region.nurse2) as uow:
+        seen = queue(uow, region.nurse2, QueueFilter(), now=NOW)[0].version
+    with work(region, region.nurse) as uow:  # meanwhile: claimed, assessed, booked
+        claim(uow, region.nurse, case_id, now=NOW)
+        assess(uow, region.nurse, case_id, AssessmentInput(
+            "non_urgent", "Polvikipu", "medical", "physician"), now=NOW)
+        slot = bookable_slots(uow, region.nurse, case_id, now=NOW)[0]
+        book(uow, region.nurse, case_id, slot.slot_id, now=NOW)
+    with pytest.raises(Conflict, match=f"case {case_id} was changed by nurse meanwhile "
+                                       r"\(now booked\)"):
+        with work(region, region.nurse2) as uow:
+            claim(uow, region.nurse2, case_id, now=NOW, seen_version=seen)

@@ -11,7 +11,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from sotekeskus.care.cases.deadlines import refresh_due
-from sotekeskus.care.cases.transitions import Loaded, apply, load, precheck
+from sotekeskus.care.cases.transitions import (
+    Loaded,
+    apply,
+    explain_conflict,
+    load,
+    precheck,
+)
 from sotekeskus.care.catalogue import Catalogue, default_catalogue
 from sotekeskus.care.errors import InvalidInput, NotFound
 from sotekeskus.care.persons import get_person
@@ -114,9 +120,16 @@ def open_case(uow: UnitOfWork, contact: Contact, *, now: datetime,
     return case
 
 
-def claim(uow: UnitOfWork, staff: Staff, case_id: int, *, now: datetime) -> Move:
-    """Take an unowned open case; :class:`Conflict` naming the owner if someone has it."""
+def claim(uow: UnitOfWork, staff: Staff, case_id: int, *, now: datetime,
+          seen_version: int | None = None) -> Move:
+    """Take an unowned open case; :class:`Conflict` naming the owner if someone has it.
+
+    ``seen_version``: the version the professional saw in her queue; if the case has moved
+    on since (claimed, assessed and booked by someone else, then let go), the claim is a
+    conflict naming who changed it, not a surprise case in another state."""
     loaded = load(uow, case_id)
+    if seen_version is not None and loaded.case.version != seen_version:
+        raise explain_conflict(uow, case_id, Transition.CLAIM, staff.username)
     return apply(uow, staff, loaded, Transition.CLAIM, now=now, new_owner=staff.user_id,
                  new_owner_name=staff.username)
 

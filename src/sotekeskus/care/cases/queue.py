@@ -48,7 +48,8 @@ from sotekeskus.store.models import (
     User,
 )
 
-QUEUE_LIMIT = 200
+#: Rows of one queue page: the nearest deadlines; the header counts all open cases.
+QUEUE_LIMIT = 50
 UNROUTED = (CaseState.NEW.value, CaseState.CLAIMED.value, CaseState.ASSESSED.value)
 
 
@@ -115,7 +116,11 @@ def queue(uow: UnitOfWork, staff: Staff, flt: QueueFilter, *, now: datetime,
     visible = or_(CareCase.state.in_(UNROUTED),
                   and_(CareCase.state == CaseState.ROUTED.value,
                        CareCase.service_id.in_(sorted(staff.services) or [""])))
-    stmt = (select(CareCase, Person.birth_date, owner.username)
+    c = CareCase
+    stmt = (select(c.id, c.channel, c.state, c.urgency, c.unit_id, c.service_area,
+                   c.professional_group, c.service_id, owner.username, c.subject,
+                   Person.birth_date, c.contact_at, c.callback_to, c.due_on, c.due_leg,
+                   c.due_rule, c.version)
             .join(Person, Person.id == CareCase.person_pk)
             .outerjoin(owner, owner.id == CareCase.owner_user_id)
             .where(visible))
@@ -138,13 +143,13 @@ def queue(uow: UnitOfWork, staff: Staff, flt: QueueFilter, *, now: datetime,
                          case((CareCase.due_on.is_(None), 1), else_=0), CareCase.due_on,
                          CareCase.contact_at, CareCase.id).limit(limit)
     rows = []
-    for c, birth, owner_name in uow.session.execute(stmt):
-        left = int((due_end(c.due_on) - now).total_seconds()) if c.due_on else None
+    for r in uow.session.execute(stmt):
+        left = int((due_end(r.due_on) - now).total_seconds()) if r.due_on else None
         rows.append(QueueRow(
-            c.id, c.channel, c.state, c.urgency, c.unit_id, c.service_area,
-            c.professional_group, c.service_id, owner_name, c.subject, age_on(birth, today),
-            c.contact_at, c.callback_to, c.due_on, c.due_leg, c.due_rule,
-            bool(c.due_on and c.due_on < today), left, c.version))
+            r.id, r.channel, r.state, r.urgency, r.unit_id, r.service_area,
+            r.professional_group, r.service_id, r.username, r.subject,
+            age_on(r.birth_date, today), r.contact_at, r.callback_to, r.due_on, r.due_leg,
+            r.due_rule, bool(r.due_on and r.due_on < today), left, r.version))
     uow.audit_read("workdesk:queue", f"cases={len(rows)} channel={flt.channel or ''} "
                    f"service={flt.service_id or ''} unit={flt.unit_id or ''} "
                    f"due={flt.due or ''} mine={flt.mine}")
@@ -310,7 +315,8 @@ def my_day(uow: UnitOfWork, staff: Staff, day: date) -> list[DayRow]:
 def counts_by_state(uow: UnitOfWork, staff: Staff) -> dict[str, int]:
     """Open cases of the professional's units per state (for the queue header)."""
     scope = uow.authorise(Action.WORK_CASES)
-    stmt = select(CareCase.state, func.count()).where(CareCase.state != CaseState.CLOSED.value)
+    open_states = [s.value for s in CaseState if s is not CaseState.CLOSED]
+    stmt = select(CareCase.state, func.count()).where(CareCase.state.in_(open_states))
     if scope.unit_ids is not None:
         stmt = stmt.where(CareCase.unit_id.in_(sorted(scope.unit_ids)))
     return {state: n for state, n in uow.session.execute(stmt.group_by(CareCase.state))}

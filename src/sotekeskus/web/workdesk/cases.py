@@ -115,9 +115,14 @@ def _act(request: Request, account: Any, case_id: int, purpose: str,
 
 
 @router.post("/cases/{case_id}/claim", dependencies=CSRF)
-def claim(request: Request, account: ProfessionalAccount, case_id: int) -> Response:
+def claim(request: Request, account: ProfessionalAccount, case_id: int,
+          version: Annotated[str, Form()] = "") -> Response:
+    """``version``: the case's version in the queue the professional saw (optional)."""
+    seen = int(version) if version.isascii() and version.isdigit() and len(version) < 10 \
+        else None
     return _act(request, account, case_id, "assessment",
-                lambda u, m, t: commands.claim(u, m, case_id, now=t), "claimed")
+                lambda u, m, t: commands.claim(u, m, case_id, now=t, seen_version=seen),
+                "claimed")
 
 
 @router.post("/cases/{case_id}/release", dependencies=CSRF)
