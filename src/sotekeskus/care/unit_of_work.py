@@ -72,7 +72,10 @@ class UnitOfWork:
             self.session.close()
 
     def authorise(self, action: Action, unit_ids: Iterable[str] | None = None) -> Scope:
-        """The policy's scope for ``action``; :class:`NotAllowed` (audited) when refused."""
+        """The policy's scope for ``action``; :class:`NotAllowed` (audited) when refused.
+
+        Ask before the use case writes anything: the refusal is audited in a transaction of
+        its own, which on SQLite would wait for this unit's write lock."""
         scope = may(self.actor, action, Resource.units(unit_ids))
         if not scope.allowed:
             audit.record(self.engine, self.actor.name, audit.DENIED, action.value,

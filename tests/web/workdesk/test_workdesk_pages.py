@@ -170,3 +170,22 @@ def test_record_a_contact_validates_the_identity_code(as_user) -> None:
     assert ok.status_code == 303
     case = nurse.get(ok.headers["location"])
     assert "131052-308T" in case.text and "Walk-in" in case.text
+
+
+def test_a_contact_for_a_foreign_unit_is_refused_before_anything_is_written(
+        as_user, workdesk_app) -> None:
+    from sotekeskus.store.models import Person
+
+    nurse = as_user("nurse")  # units U1, U2
+    token = csrf_from(nurse.get("/workdesk/cases/new").text)
+    with Session(workdesk_app.state.engine) as session:
+        before = len(list(session.scalars(select(Person.id))))
+    r = nurse.post("/workdesk/cases", data={
+        "csrf_token": token, "hetu": "131052-308T", "channel": "phone", "unit_id": "U3",
+        "service_area": "medical", "subject": "Kipu"})
+    assert r.status_code == 403
+    with Session(workdesk_app.state.engine) as session:
+        assert len(list(session.scalars(select(Person.id)))) == before
+        denied = session.scalars(select(AuditEvent).where(
+            AuditEvent.actor == "nurse", AuditEvent.action == "access_denied")).all()
+    assert denied and "U3" in denied[-1].detail

@@ -21,6 +21,7 @@ from sotekeskus.care.errors import CareError, InvalidInput
 from sotekeskus.care.persons import register_person
 from sotekeskus.care.staff import Staff
 from sotekeskus.care.unit_of_work import UnitOfWork
+from sotekeskus.domain.access_policy import Action
 from sotekeskus.domain.vocabulary import ProfessionalGroup, ServiceArea
 from sotekeskus.domain.workflow.cases import Transition
 from sotekeskus.web.deps import require_csrf
@@ -68,6 +69,7 @@ def open_case(
     at = now(request)
     try:
         with unit_of_work(request, member, "assessment") as uow:
+            uow.authorise(Action.WORK_CASES, [unit_id])  # before any write (see UnitOfWork)
             person = register_person(uow.session, hetu, name=name.strip()[:200], now=at)
             case = commands.open_case(uow, commands.Contact(
                 person.id, channel, unit_id, subject, service_area, message), now=at)
