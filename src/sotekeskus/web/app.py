@@ -38,7 +38,7 @@ from sotekeskus.store.database import make_engine
 from sotekeskus.store.migrate import upgrade
 from sotekeskus.store.models import Meta
 from sotekeskus.web import account as account_pages
-from sotekeskus.web import admin, i18n, manage
+from sotekeskus.web import admin, i18n, manage, workdesk
 from sotekeskus.web.api import fhir as fhir_api
 from sotekeskus.web.deps import current_account_or_none
 from sotekeskus.web.errors import Forbidden, NotAuthenticated
@@ -172,7 +172,8 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
                       title=i18n.N_("Page not found"),
                       message=i18n.N_("There is no page at this address."))
 
-    for router in (account_pages.router, manage.router, admin.router, fhir_api.router):
+    for router in (account_pages.router, manage.router, admin.router, workdesk.router,
+                   fhir_api.router):
         app.include_router(router)
 
     return app
