@@ -68,6 +68,7 @@ def test_capability_statement_is_r4_and_lists_only_what_exists(app):
     kinds = {r["type"]: [i["code"] for i in r["interaction"]]
              for r in body["rest"][0]["resource"]}
     assert kinds == {"Patient": ["read", "search-type"], "Task": ["read", "search-type"],
+                     "Appointment": ["read", "search-type"],
                      "QuestionnaireResponse": ["create"]}
 
 
@@ -127,6 +128,38 @@ def test_task_read_and_search(app):
     assert client.get(f"/fhir/Task/{task['id']}", headers=north).status_code == 403
     assert fhir(client.get("/fhir/Task", params={"patient": f"Patient/{first.person_id}"},
                            headers=north))["total"] == 0
+
+
+def test_appointments_carry_the_finnish_booking_status(app):
+    from datetime import datetime
+
+    from sotekeskus.store.models import Appointment, ScheduleSlot
+
+    engine = app.state.engine
+    with engine.begin() as conn:
+        case = conn.execute(select(CareCase).order_by(CareCase.id)).first()
+        slot = conn.execute(select(ScheduleSlot).where(ScheduleSlot.unit_id == "U1")
+                            .order_by(ScheduleSlot.id)).first()
+        conn.execute(ScheduleSlot.__table__.update().where(ScheduleSlot.id == slot.id)
+                     .values(status="booked"))
+        conn.execute(Appointment.__table__.insert().values(
+            slot_id=slot.id, case_id=case.id, person_pk=case.person_pk, status="booked",
+            booked_at=datetime(2025, 6, 16, 9, 0), booked_by="nurse", reason=""))
+        pid = conn.execute(select(Person.person_id).where(Person.id == case.person_pk)
+                           ).scalar_one()
+    client = TestClient(app)
+    ok = token(app, "desk", "professional", ["U1"], ["system/Appointment.read"])
+    bundle = fhir(client.get("/fhir/Appointment", params={"patient": f"Patient/{pid}"},
+                             headers=ok))
+    appt = bundle["entry"][0]["resource"]
+    assert appt["status"] == "booked"
+    assert appt["extension"][0]["valueCoding"] == {
+        "system": "urn:oid:1.2.246.537.6.881", "code": "3", "display": "Varattu"}
+    assert appt["supportingInformation"] == [{"reference": f"Task/{case.id}"}]
+    assert fhir(client.get(f"/fhir/Appointment/{appt['id']}", headers=ok))["id"] == appt["id"]
+    assert any(a.target == f"fhir:Appointment/{appt['id']}" for a in audit_rows(app))
+    north = token(app, "north", "professional", ["U2"], ["system/Appointment.read"])
+    assert client.get(f"/fhir/Appointment/{appt['id']}", headers=north).status_code == 403
 
 
 def test_questionnaire_response_opens_a_workdesk_case(app):

@@ -22,6 +22,14 @@ from sotekeskus.interop.fhir.resources import fhir_datetime, fhir_id
 SYS_HETU = "urn:oid:1.2.246.21"
 FI_BASE_PATIENT = "https://hl7.fi/fhir/finnish-base-profiles/StructureDefinition/fi-base-patient"
 SYS_CASE_STATE = "urn:sotekeskus:codesystem:case-state"
+FI_BOOKING_STATUS_EXT = ("https://hl7.fi/fhir/finnish-scheduling/StructureDefinition/"
+                         "ajanvarauksen-tila")
+SYS_BOOKING_STATUS = "urn:oid:1.2.246.537.6.881"  # Ajanvarauksen tila
+#: Appointment status → (FHIR status, Ajanvarauksen tila code): the Finnish Scheduling
+#: ConceptMap's pairs (booked ↔ 3 Varattu, fulfilled ↔ 7 Toteutunut, cancelled ↔ 4 Peruttu,
+#: noshow ↔ 9 Saapumatta).
+APPOINTMENT_STATUS = {"booked": ("booked", "3"), "done": ("fulfilled", "7"),
+                      "cancelled": ("cancelled", "4"), "no_show": ("noshow", "9")}
 TASK_STATUS = {"new": "requested", "claimed": "accepted", "assessed": "in-progress",
                "routed": "in-progress", "booked": "ready", "closed": "completed"}
 CANCELLED_REASONS = ("cancelled", "no_show")
@@ -72,6 +80,31 @@ def task(case: Any, person_id: str, owner: str | None) -> dict[str, Any]:
     return res
 
 
+def appointment(appt: Any, slot: Any, person_id: str, professional: str | None,
+                labels: dict[str, str]) -> dict[str, Any]:
+    """A booking as an Appointment; ``labels``: Ajanvarauksen tila code → display (the
+    booking_status code map)."""
+    status, code = APPOINTMENT_STATUS[appt.status]
+    coding: dict[str, Any] = {"system": SYS_BOOKING_STATUS, "code": code}
+    if labels.get(code):
+        coding["display"] = labels[code]
+    participants: list[dict[str, Any]] = [
+        {"actor": {"reference": f"Patient/{fhir_id(person_id)}"}, "status": "accepted"}]
+    if professional:
+        participants.append({"actor": {"display": professional}, "status": "accepted"})
+    participants.append({"actor": {"reference": f"Location/loc-{fhir_id(slot.unit_id)[:60]}"},
+                         "status": "accepted"})
+    return {
+        "resourceType": "Appointment", "id": str(appt.id),
+        "extension": [{"url": FI_BOOKING_STATUS_EXT, "valueCoding": coding}],
+        "status": status,
+        "start": fhir_datetime(slot.start_at), "end": fhir_datetime(slot.end_at),
+        "created": fhir_datetime(appt.booked_at),
+        "supportingInformation": [{"reference": f"Task/{appt.case_id}"}],
+        "participant": participants,
+    }
+
+
 def bundle(entries: list[dict[str, Any]], base: str) -> dict[str, Any]:
     out: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset",
                            "total": len(entries)}
@@ -111,6 +144,7 @@ def capability_statement(base: str) -> dict[str, Any]:
                 rest("Patient", ["read", "search-type"], [("identifier", "token"),
                                                           ("_id", "token")]),
                 rest("Task", ["read", "search-type"], [("patient", "reference")]),
+                rest("Appointment", ["read", "search-type"], [("patient", "reference")]),
                 rest("QuestionnaireResponse", ["create"], []),
             ],
             "operation": [{"name": "export",

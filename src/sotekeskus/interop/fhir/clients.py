@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 #: Resource types the API serves, for scopes.
-SCOPE_TYPES = ("Patient", "Task", "QuestionnaireResponse", "Organization", "EpisodeOfCare",
-               "Encounter", "*")
+SCOPE_TYPES = ("Patient", "Task", "Appointment", "QuestionnaireResponse", "Organization",
+               "EpisodeOfCare", "Encounter", "*")
 _SCOPE = re.compile(r"system/(" + "|".join(re.escape(t) for t in SCOPE_TYPES)
                     + r")\.(read|write|\*)")
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 SUPPORTED = ("Organization", "Location", "Patient", "EpisodeOfCare", "Encounter", "Task",
-             "Bundle", "OperationOutcome", "CapabilityStatement", "QuestionnaireResponse")
+             "Appointment", "Bundle", "OperationOutcome", "CapabilityStatement",
+             "QuestionnaireResponse")
 
 
 class R4ValidationError(ValueError):

@@ -10,10 +10,12 @@ resident as subject; refusals are audited too. Every resource returned is valida
 FHIR R4 (:func:`~sotekeskus.interop.fhir.validate.validate_r4`).
 
 Implemented: ``GET /fhir/metadata``; ``Patient`` read and search (``identifier``, ``_id``);
-``Task`` (a workdesk case) read and search (``patient``); ``POST QuestionnaireResponse``
-(opens a case in the workdesk, channel questionnaire); the bulk ``$export`` (kick-off,
-status, files). Not implemented (not in the CapabilityStatement): Appointment booking,
-Schedule / Slot, Practitioner, Communication, AuditEvent.
+``Task`` (a workdesk case) read and search (``patient``); ``Appointment`` (a booking, with
+the Finnish Scheduling booking-status extension) read and search (``patient``);
+``POST QuestionnaireResponse`` (opens a case in the workdesk, channel questionnaire); the
+bulk ``$export`` (kick-off, status, files). Not implemented (not in the
+CapabilityStatement): booking an Appointment, Schedule / Slot, Practitioner, Communication,
+AuditEvent.
 """
 
 from __future__ import annotations
@@ -246,6 +248,70 @@ def search_task(request: Request, patient: str | None = None) -> Response:
                 entries = [_task(uow, c) for c in cases if c.unit_id in allowed]
                 if entries:
                     uow.audit_read(f"fhir:Task?patient={pid}", f"search: {len(entries)}",
+                                   subject_person_id=person.person_id)
+        return _respond(api.bundle(entries, _base(request)))
+    except ApiError as exc:
+        return _error(exc)
+
+
+# ---- Appointment (a booking) ---------------------------------------------------------------
+def _appointment(uow: Any, appt: Any) -> dict[str, Any]:
+    from sotekeskus.interop.codes import load_maps
+    from sotekeskus.store.models import Person, ScheduleSlot, User
+
+    slot = uow.session.get(ScheduleSlot, appt.slot_id)
+    person = uow.session.get(Person, appt.person_pk)
+    professional = uow.session.scalar(select(User.username).where(User.id == slot.user_id))
+    table = load_maps()["booking_status"]
+    labels = {code: table.rows[code]["label"] for code in table.codes}
+    return api.appointment(appt, slot, person.person_id, professional, labels)
+
+
+@router.get("/Appointment/{aid}")
+def read_appointment(aid: str, request: Request) -> Response:
+    from sotekeskus.store.models import Appointment, Person, ScheduleSlot
+
+    try:
+        client = _client(request, "Appointment", "read")
+        with _work(request, client) as uow:
+            appt = (uow.session.get(Appointment, int(aid))
+                    if aid.isdigit() and len(aid) < 12 else None)
+            if appt is None:
+                raise ApiError(404, "not-found", f"no Appointment/{aid}")
+            slot = uow.session.get(ScheduleSlot, appt.slot_id)
+            if not _allowed_units(client, {slot.unit_id}):
+                _refuse(uow, f"fhir:Appointment/{aid}")
+            person = uow.session.get(Person, appt.person_pk)
+            uow.audit_read(f"fhir:Appointment/{aid}", "read",
+                           subject_person_id=person.person_id)
+            body = _appointment(uow, appt)
+        return _respond(body)
+    except ApiError as exc:
+        return _error(exc)
+
+
+@router.get("/Appointment")
+def search_appointment(request: Request, patient: str | None = None) -> Response:
+    from sotekeskus.store.models import Appointment, ScheduleSlot
+
+    try:
+        client = _client(request, "Appointment", "read")
+        if not patient:
+            raise ApiError(400, "required", "search Appointment by patient (Patient/<id>)")
+        pid = patient.removeprefix("Patient/")
+        entries = []
+        with _work(request, client) as uow:
+            person = _person_by(uow, person_id=pid)
+            if person is not None:
+                rows = list(uow.session.execute(
+                    select(Appointment, ScheduleSlot.unit_id)
+                    .join(ScheduleSlot, ScheduleSlot.id == Appointment.slot_id)
+                    .where(Appointment.person_pk == person.id).order_by(Appointment.id)))
+                allowed = _allowed_units(client, {unit for _, unit in rows})
+                entries = [_appointment(uow, a) for a, unit in rows if unit in allowed]
+                if entries:
+                    uow.audit_read(f"fhir:Appointment?patient={pid}",
+                                   f"search: {len(entries)}",
                                    subject_person_id=person.person_id)
         return _respond(api.bundle(entries, _base(request)))
     except ApiError as exc:
