@@ -1,6 +1,7 @@
-"""Headless Chromium over the capacity-planning pages on a small synthetic region (six and a
-half years, so that forecasts and care debt have history): every page axe-clean, a filter,
-a scenario run, a download."""
+"""Headless Chromium over the capacity-planning and pathway pages on a small synthetic
+region (six and a half years with the contract-v2 columns, so that forecasts, care debt,
+continuity and follow-up have data): every page axe-clean, a filter, a scenario run, the
+audited worklist, a download."""
 
 from __future__ import annotations
 
@@ -99,3 +100,35 @@ def test_planning_for_a_manager(page) -> None:  # type: ignore[no-untyped-def]
     check(page, "care debt manager")
     response = page.goto("/planning?unit=U002")
     assert response is not None and response.status == 403
+
+
+def test_pathway_pages(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_default_timeout(120_000)
+    sign_in(page, "leader", PASSWORDS["leadership"])
+    page.click("header nav a[href='/pathways']")
+    page.wait_for_url("**/pathways")
+    assert page.locator("#pathways-clients tbody tr").count() > 10
+    check(page, "pathways clients")
+    for path, table in (("/pathways/continuity?from=2024-07-01&to=2025-06-30",
+                         "#pathways-continuity"),
+                        ("/pathways/flow?case_type=neuropsychiatric_assessment",
+                         "#pathways-edges"),
+                        ("/pathways/segments?year=2024", "#pathways-segments"),
+                        ("/pathways/follow-up", "#pathways-follow-up")):
+        page.goto(path)
+        assert page.locator(f"{table} tbody tr").count() > 0, path
+        check(page, path)
+
+
+def test_the_worklist_in_a_browser(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_default_timeout(120_000)
+    sign_in(page, "manager", PASSWORDS["manager"])
+    page.goto("/pathways/follow-up")
+    page.click("text=Myöhästynyt seuranta henkilötasolla")
+    page.wait_for_url("**/worklist**")
+    check(page, "worklist form")
+    page.select_option("#f-purpose", "contact_patients")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("#pathways-worklist")
+    assert page.locator("#pathways-worklist tbody tr").count() > 0
+    check(page, "worklist")

@@ -101,12 +101,15 @@ def answer(holder: AnalyticsHolder, key: tuple[Hashable, ...], compute: Callable
 
 
 @contextmanager
-def source(holder: AnalyticsHolder, unit_ids: Units = None) -> Iterator[PlanningSource]:
-    """The store's episodes (and case events) of ``unit_ids`` as a planning source."""
+def scoped_connection(holder: AnalyticsHolder, unit_ids: Units = None
+                      ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with the views ``episodes`` (the analytics snapshot's,
+    of ``unit_ids``; ``None``: every unit) and the table ``case_events`` (the store's, of
+    the same units). The snapshot is attached read-only under a name of its own (a hard
+    link, unlinked at once), so a rebuilt snapshot is never confused with the old one."""
     from sotekeskus.analytics.source import snapshot_path
 
-    an = holder.get()  # builds the snapshot when missing, follows changes
-    an.data_version  # noqa: B018 - checks for a newer snapshot
+    holder.get().data_version  # noqa: B018 - builds the snapshot, follows changes
     path = snapshot_path(holder.db_url)
     alias = path.with_name(f"{path.name}.p{os.getpid()}-{next(_aliases)}")
     try:
@@ -115,6 +118,7 @@ def source(holder: AnalyticsHolder, unit_ids: Units = None) -> Iterator[Planning
         alias = path
     con = duckdb.connect()
     try:
+        con.execute("SET python_enable_replacements = false")
         literal = str(alias).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS snap (READ_ONLY)")
     finally:
@@ -131,9 +135,16 @@ def source(holder: AnalyticsHolder, unit_ids: Units = None) -> Iterator[Planning
             events = events.filter(pc.is_in(events["unit_id"],
                                             pa.array(list(unit_ids), pa.string())))
         con.register("case_events", events)
-        yield PlanningSource(con, an.rulebook, "the store")
+        yield con
     finally:
         con.close()
+
+
+@contextmanager
+def source(holder: AnalyticsHolder, unit_ids: Units = None) -> Iterator[PlanningSource]:
+    """The store's episodes (and case events) of ``unit_ids`` as a planning source."""
+    with scoped_connection(holder, unit_ids) as con:
+        yield PlanningSource(con, holder.get().rulebook, "the store")
 
 
 def entries(holder: AnalyticsHolder, unit_ids: Units = None) -> pa.Table:

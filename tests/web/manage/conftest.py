@@ -43,22 +43,28 @@ def client(manage_app) -> Iterator[Callable[[str], TestClient]]:  # type: ignore
 
 
 def build_region(folder) -> str:  # type: ignore[no-untyped-def]
-    """A small synthetic region 2019-01 … 2025-06 (1 500 residents, units U001 …, case
-    events) with the web test accounts; the manager has U001."""
+    """A small synthetic region 2019-01 … 2025-06 (1 500 residents, units U001 …) with the
+    contract-v2 columns and the case events, and the web test accounts; the manager has
+    U001."""
+    from datetime import date
+
     from typer.testing import CliRunner
 
     from sotekeskus.cli import app
     from sotekeskus.store.database import make_engine
     from sotekeskus.store.users import create_user
+    from sotekeskus.synth import generate_region, write_episodes
+    from sotekeskus.synth.clinical import with_clinical
 
+    region = generate_region(residents=1500, start=date(2019, 1, 1), end=date(2025, 6, 30),
+                             seed=3)
+    episodes = write_episodes(with_clinical(region.episodes, region.clinical),
+                              folder / "region.csv")
+    assert region.case_events is not None
+    events = write_episodes(region.case_events, folder / "region.events.csv")
     runner = CliRunner()
-    out = folder / "region.csv"
-    result = runner.invoke(app, ["synth", "--residents", "1500", "--from", "2019-01-01",
-                                 "--to", "2025-06-30", "--seed", "3", "--out", str(out)])
-    assert result.exit_code == 0, result.output
     db = str(folder / "region.db")
-    for args in (["import", "episodes", str(out)],
-                 ["import", "events", str(folder / "region.events.csv")]):
+    for args in (["import", "episodes", str(episodes)], ["import", "events", str(events)]):
         result = runner.invoke(app, [*args, "--db", db])
         assert result.exit_code == 0, result.output
     url = f"sqlite:///{db}"

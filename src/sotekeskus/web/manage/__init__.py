@@ -1,5 +1,5 @@
 """The management audience: situation picture, care-guarantee dashboard, monitoring,
-statutory deadlines, capacity planning.
+statutory deadlines, capacity planning, clients and pathways.
 
 Guard: a signed-in staff account that the access policy allows to see management figures
 (``Action.VIEW_AGGREGATES``); each view narrows further to the policy's scope.
@@ -10,8 +10,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from sotekeskus.web.deps import require_management
-from sotekeskus.web.manage import access, deadlines, monitoring, planning, situation
+from sotekeskus.web.manage import (
+    access,
+    deadlines,
+    monitoring,
+    pathways,
+    planning,
+    situation,
+)
 
 router = APIRouter(tags=["manage"], dependencies=[Depends(require_management)])
-for _module in (situation, access, monitoring, deadlines, planning):
+for _module in (situation, access, monitoring, deadlines, planning, pathways):
     router.include_router(_module.router)

@@ -82,6 +82,10 @@ class CodeTable(Table):
     extra_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
 
     def display(self, row: dict[str, Any], col: Column) -> str:
+        if col.kind == "num3":
+            value = row.get(col.key)
+            return fmt_num(value, 3) if isinstance(value, int | float) else (
+                "–" if value is None else str(value))
         if col.kind == "msgid":
             value = row.get(col.key)
             return gettext_(value) if value else "–"
