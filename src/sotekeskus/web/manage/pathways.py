@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from datetime import date
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
@@ -358,7 +359,7 @@ def transitions_dot(rows: list[dict[str, Any]], names: dict[str, str], year: int
         lines.append("  { rank=same; " + "; ".join(nodes) + "; }")
         for node, i in zip(nodes, ids, strict=True):
             lines.append(f"  {node} [label={_dot_text(f'{y}: {names.get(i, i)}')}];")
-        lines += [f"  {a} -> {b} [style=invis];" for a, b in zip(nodes, nodes[1:])]
+        lines += [f"  {a} -> {b} [style=invis];" for a, b in pairwise(nodes)]
     counts = [r["persons"] for r in rows if isinstance(r["persons"], int)]
     top = max(counts or [1])
     for r in rows:
