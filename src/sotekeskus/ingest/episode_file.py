@@ -40,6 +40,8 @@ from sotekeskus.ingest.errors import MAX_REPORTED_ERRORS, EpisodeFileError, Fiel
 BATCH_ROWS = 100_000
 #: DuckDB's own memory while it reads and checks a file (it spills to disk beyond this).
 DUCKDB_MEMORY = "256MB"
+#: DuckDB threads reading and checking (the import's writer and converter threads run beside).
+DUCKDB_THREADS = 1
 _HEADER_BYTES = 1 << 20
 
 
@@ -148,7 +150,7 @@ def open_episode_file(path: str | Path) -> EpisodeFile:
 
 
 def _connect(tmp: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": 1, "memory_limit": DUCKDB_MEMORY,
+    con = duckdb.connect(config={"threads": DUCKDB_THREADS, "memory_limit": DUCKDB_MEMORY,
                                  "preserve_insertion_order": True, "temp_directory": tmp})
     con.execute("SET TimeZone = 'UTC'")
     return con
