@@ -251,8 +251,9 @@ def clean_sql(columns: Sequence[str]) -> str:
     parts.append("birth_date__d <= CAST(contact_at__l AS DATE)")
     parts.append("(status <> 'done' OR visit_at <> '')")
     for later, earlier in ORDER_RULES:
-        parts.append(f"({later}__l IS NULL OR {earlier}__l IS NULL OR (NOT {_ambiguous(later)} AND NOT "
-                     f"{_ambiguous(earlier)} AND {later}__l >= {earlier}__l))")
+        parts.append(f"({later}__l IS NULL OR {earlier}__l IS NULL OR "
+                     f"(NOT {_ambiguous(later)} AND NOT {_ambiguous(earlier)} "
+                     f"AND {later}__l >= {earlier}__l))")
     return "coalesce(" + " AND ".join(parts) + ", false)"
 
 
