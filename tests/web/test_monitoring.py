@@ -10,13 +10,12 @@ from sotekeskus.analytics.engine import Analytics
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.monitoring import indicator_value
 from sotekeskus.analytics.service import AnalyticsHolder
+from sotekeskus.domain.periods import period_bounds, periods_between
 from sotekeskus.store.database import make_engine
 from sotekeskus.store.monitoring import (
     MonitoringError,
     list_indicators,
     parse_targets,
-    period_bounds,
-    periods_between,
     save_indicator,
     seed_region_indicators,
     set_value,

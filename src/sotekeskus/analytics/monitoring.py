@@ -13,8 +13,9 @@ from typing import Any
 
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.service import AnalyticsHolder
+from sotekeskus.domain.periods import period_bounds, periods_between
 from sotekeskus.indicators.catalogue import CATALOGUE, COMPUTATIONS
-from sotekeskus.store.monitoring import Indicator, period_bounds, periods_between
+from sotekeskus.store.monitoring import Indicator
 
 
 def indicator_value(holder: AnalyticsHolder, ind: Indicator, period: str) -> float | None:

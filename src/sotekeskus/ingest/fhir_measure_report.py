@@ -19,13 +19,13 @@ not change between R4 and R4B).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.measurereport import MeasureReport
 
+from sotekeskus.domain.periods import PeriodError, period_bounds
 from sotekeskus.indicators.catalogue import Indicator, by_report
 
 MEASURE_BASE = "https://sotekeskus.fi/fhir/Measure/"
@@ -43,27 +43,13 @@ class MeasureReportError(ValueError):
     pass
 
 
-_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
-
-
 def period_range(period: str) -> tuple[date, date]:
     """First and last day of a month ``2025-03``, quarter ``2025-Q4`` or year ``2025``
-    (strictly these forms: ``2025-3``, ``2025-Q01`` or ``25-03`` are refused)."""
-    m = _PERIOD.match(period)
-    if m is None or not 1 <= int(m.group(1)) <= 9999:
-        raise MeasureReportError(
-            f"period: {period!r} is not YYYY-MM, YYYY-Qn or YYYY")
-    year = int(m.group(1))
-    if m.group(2):
-        q = int(m.group(2))
-        first, last_month = date(year, 3 * q - 2, 1), 3 * q
-    elif m.group(3):
-        month = int(m.group(3))
-        first, last_month = date(year, month, 1), month
-    else:
-        first, last_month = date(year, 1, 1), 12
-    nxt = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
-    return first, date.fromordinal(nxt.toordinal() - 1)
+    (strictly these forms; see :mod:`sotekeskus.domain.periods`)."""
+    try:
+        return period_bounds(period)
+    except PeriodError as exc:
+        raise MeasureReportError(str(exc)) from exc
 
 
 def _number(value: Any) -> float | int | None:

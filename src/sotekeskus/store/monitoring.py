@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -138,18 +138,6 @@ def _readable_series(items: Iterable[Any], kind: str, unit: str) -> dict[str, fl
         if period is not None and value is not None and period == item.period:
             out[period] = value
     return out
-
-
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of ``"2025"`` or ``"2025-Q4"``."""
-    year = int(period[:4])
-    if len(period) == 4:
-        return date(year, 1, 1), date(year, 12, 31)
-    q = int(period[-1])
-    start = date(year, 3 * q - 2, 1)
-    end_month = 3 * q
-    end = date(year + 1, 1, 1) if end_month == 12 else date(year, end_month + 1, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
 
 
 def _to_indicator(row: MonitoringIndicator) -> Indicator:
@@ -394,21 +382,6 @@ def seed_region_indicators(engine: Engine) -> list[Indicator]:
         if spec["code"] not in existing:
             save_indicator(engine, **spec)
     return list_indicators(engine)
-
-
-def periods_between(first: str, last: str, kind: str) -> list[str]:
-    """Every period of ``kind`` from ``first`` to ``last`` inclusive."""
-    out: list[str] = []
-    if kind == "year":
-        return [str(y) for y in range(int(first[:4]), int(last[:4]) + 1)]
-    y, q = int(first[:4]), int(first[-1]) if "Q" in first else 1
-    ly, lq = int(last[:4]), int(last[-1]) if "Q" in last else 4
-    while (y, q) <= (ly, lq):
-        out.append(f"{y}-Q{q}")
-        q += 1
-        if q == 5:
-            y, q = y + 1, 1
-    return out
 
 
 def all_periods(indicators: Iterable[Indicator]) -> list[str]:
