@@ -20,7 +20,8 @@ same machine load; the best time of each is compared.
 
     .venv/bin/python bench/import_speed.py                    # 1m
     .venv/bin/python bench/import_speed.py --sizes 1m,10m --repeat 1
-    .venv/bin/python bench/import_speed.py --sizes 1m --postgres postgresql://…/db
+    .venv/bin/python bench/import_speed.py --sizes 1m --postgres postgresql://…/any_db
+                                          # (imports into a throw-away database there)
 
 Data: ``bench/data/<size>/episodes.csv`` (the files of ``bench/access_report.py``,
 generated with the synthetic region when missing). Results: ``bench/data/import.json``.
@@ -29,6 +30,7 @@ generated with the synthetic region when missing). Results: ``bench/data/import.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -176,6 +178,24 @@ def run_worker(name: str, args: argparse.Namespace, **extra: Any) -> dict[str, A
     return result
 
 
+@contextlib.contextmanager
+def throwaway_database(server_url: str) -> Any:
+    """A fresh PostgreSQL database on the server of ``server_url``, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server_url)
+    name = f"sotekeskus_bench_import_{os.getpid()}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 # ---- orchestration -------------------------------------------------------------------------
 def ensure_data(rows: int, workdir: Path) -> Path:
     d = workdir / label(rows)
@@ -227,7 +247,8 @@ def bench_size(rows: int, args: argparse.Namespace) -> dict[str, Any]:
                                           db=d / "previous_store.db"))
     if args.postgres:
         print(f"[{label(rows)}] ours into PostgreSQL …", flush=True)
-        res["postgres"] = run_worker("ours", args, csv=csv, db=args.postgres)
+        with throwaway_database(args.postgres) as url:
+            res["postgres"] = run_worker("ours", args, csv=csv, db=url)
     for name in ("sqlite_import.db", "import_store.db", "previous_store.db"):
         fresh(d / name)
     summarise(res)
