@@ -72,6 +72,37 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"LOAD {name}")
 
 
+def attach_store(con: duckdb.DuckDBPyConnection, store_url: str, alias: str, *,
+                 if_not_exists: bool = False) -> str:
+    """Attach the store at ``store_url`` read-only to ``con`` as ``alias``, through DuckDB's
+    sqlite or postgres scanner; returns ``"sqlite"`` or ``"postgres"``.
+
+    SQLite columns are read as text (``sqlite_all_varchar``; callers cast). Paths and
+    connection values are quoted, so a store path or a password with a quote works.
+    ``if_not_exists``: connections to one DuckDB file share a database instance (and its
+    attachments) within a process, so a second attach of the same alias is a no-op.
+    """
+    spath = sqlite_path(store_url)
+    if spath is not None:
+        load_extension(con, "sqlite")
+        con.execute("SET sqlite_all_varchar = true")
+        literal, kind = str(spath).replace("'", "''"), "sqlite"  # a path may be it's.db
+    else:
+        from sqlalchemy.engine import make_url
+
+        load_extension(con, "postgres")
+        url = make_url(store_url)
+        dsn = " ".join(  # libpq quoting: a value may hold spaces, quotes, backslashes
+            "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
+            for k, v in (
+                ("host", url.host), ("port", url.port), ("dbname", url.database),
+                ("user", url.username), ("password", url.password)) if v)
+        literal, kind = dsn.replace("'", "''"), "postgres"
+    exists = " IF NOT EXISTS" if if_not_exists else ""
+    con.execute(f"ATTACH{exists} '{literal}' AS {alias} (TYPE {kind}, READ_ONLY)")
+    return kind
+
+
 def snapshot_path(store_url: str) -> Path:
     path = sqlite_path(store_url)
     if path is not None:
@@ -101,31 +132,15 @@ def build_snapshot(store_url: str, path: Path, version: str, book: RuleBook) -> 
     """Copy episodes (with their derived columns) and units from the store into a fresh
     DuckDB file, atomically."""
     import ibis  # imported here: reading a snapshot (a report's start-up) needs no Ibis
-    from sqlalchemy.engine import make_url
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
-        spath = sqlite_path(store_url)
-        if spath is not None:
-            load_extension(con, "sqlite")
-            con.execute("SET sqlite_all_varchar = true")
-            literal = str(spath).replace("'", "''")  # a path may hold a quote: it's.db
-            con.execute(f"ATTACH '{literal}' AS sk_source (TYPE sqlite, READ_ONLY)")
-            plan = "CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)"
-        else:
-            load_extension(con, "postgres")
-            url = make_url(store_url)
-            dsn = " ".join(  # libpq quoting: a value may hold spaces, quotes, backslashes
-                "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
-                for k, v in (
-                    ("host", url.host), ("port", url.port), ("dbname", url.database),
-                    ("user", url.username), ("password", url.password)) if v)
-            literal = dsn.replace("'", "''")
-            con.execute(f"ATTACH '{literal}' AS sk_source (TYPE postgres, READ_ONLY)")
-            plan = "CAST(plan_based AS BOOLEAN)"
+        sqlite = attach_store(con, store_url, "sk_source") == "sqlite"
+        plan = ("CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)" if sqlite
+                else "CAST(plan_based AS BOOLEAN)")
         con.execute("CREATE TEMP TABLE episodes_raw AS " + EPISODE_SELECT.format(
             plan_based=plan, source="sk_source.episodes"))
         raw = ibis.duckdb.from_connection(con).table("episodes_raw")

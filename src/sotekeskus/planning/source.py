@@ -111,26 +111,11 @@ class PlanningSource:
 def _attach_case_events(con: duckdb.DuckDBPyConnection, url: str) -> None:
     """Expose the store's ``case_events`` table (when it has one) as the view
     ``case_events``, read in place through DuckDB's sqlite / postgres scanner."""
-    from sqlalchemy.engine import make_url
+    from sotekeskus.analytics.source import attach_store
 
-    from sotekeskus.analytics.source import load_extension
-    from sotekeskus.store.database import sqlite_path
-
-    spath = sqlite_path(url)
-    if spath is not None:
-        load_extension(con, "sqlite")
-        con.execute("SET sqlite_all_varchar = true")
-        literal, kind = str(spath).replace("'", "''"), "sqlite"
-    else:
-        load_extension(con, "postgres")
-        parsed = make_url(url)
-        dsn = " ".join(
-            "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
-            for k, v in (("host", parsed.host), ("port", parsed.port),
-                         ("dbname", parsed.database), ("user", parsed.username),
-                         ("password", parsed.password)) if v)
-        literal, kind = dsn.replace("'", "''"), "postgres"
-    con.execute(f"ATTACH IF NOT EXISTS '{literal}' AS sk_store (TYPE {kind}, READ_ONLY)")
+    # IF NOT EXISTS: connections to one snapshot file share a database instance (and its
+    # attachments) within a process.
+    attach_store(con, url, "sk_store", if_not_exists=True)
     tables = {str(r[0]) for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'sk_store'").fetchall()}
     if "case_events" in tables:

@@ -215,7 +215,7 @@ def export_store(url: str, version: str) -> Path:
 
     import duckdb
 
-    from sotekeskus.analytics.source import EPISODE_SELECT, load_extension
+    from sotekeskus.analytics.source import EPISODE_SELECT, attach_store
     from sotekeskus.config import load_settings
     from sotekeskus.store.database import sqlite_path
 
@@ -230,25 +230,9 @@ def export_store(url: str, version: str) -> Path:
     tmp.mkdir(parents=True)
     con = duckdb.connect()
     try:
-        if spath is not None:
-            load_extension(con, "sqlite")
-            con.execute("SET sqlite_all_varchar = true")
-            literal = str(spath).replace("'", "''")
-            con.execute(f"ATTACH '{literal}' AS sk_source (TYPE sqlite, READ_ONLY)")
-            plan = "CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)"
-        else:
-            from sqlalchemy.engine import make_url
-
-            load_extension(con, "postgres")
-            parsed = make_url(url)
-            dsn = " ".join(
-                "{}='{}'".format(k, str(v).replace("\\", "\\\\").replace("'", "\\'"))
-                for k, v in (("host", parsed.host), ("port", parsed.port),
-                             ("dbname", parsed.database), ("user", parsed.username),
-                             ("password", parsed.password)) if v)
-            con.execute("ATTACH '{}' AS sk_source (TYPE postgres, READ_ONLY)".format(
-                dsn.replace("'", "''")))
-            plan = "CAST(plan_based AS BOOLEAN)"
+        sqlite = attach_store(con, url, "sk_source") == "sqlite"
+        plan = ("CAST(CAST(plan_based AS INTEGER) AS BOOLEAN)" if sqlite
+                else "CAST(plan_based AS BOOLEAN)")
         select = EPISODE_SELECT.format(plan_based=plan, source="sk_source.episodes")
         con.execute(f"COPY ({select}) TO '{tmp / 'episodes.parquet'}' (FORMAT parquet)")
         con.execute("COPY (SELECT CAST(unit_id AS VARCHAR) AS unit_id, CAST(name AS VARCHAR) "
