@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,16 +43,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve_app(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL."""
     import uvicorn
 
-    from sotekeskus.web.app import create_app
-    from tests.web.conftest import build_store
-
-    url = build_store(tmp_path_factory.mktemp("browser") / "region.db")
-    # Secure cookies as in production: Chromium accepts them on http://127.0.0.1.
-    app = create_app(url, secret_key="browser-test-secret", secure_cookies=True)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
@@ -62,9 +58,38 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form and wait for the situation picture (the landing page)."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/situation**")
+
+
+def check_axe(page, where: str) -> None:  # type: ignore[no-untyped-def]
+    """No serious or critical axe-core violation on the page."""
+    bad = axe_violations(page)
+    assert not bad, f"{where}: {bad}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from sotekeskus.web.app import create_app
+    from tests.web.conftest import build_store
+
+    url = build_store(tmp_path_factory.mktemp("browser") / "region.db")
+    # Secure cookies as in production: Chromium accepts them on http://127.0.0.1.
+    app = create_app(url, secret_key="browser-test-secret", secure_cookies=True)
+    with serve_app(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import _free_port, axe_violations
+from tests.browser.conftest import check_axe, serve_app, sign_in
 from tests.web.conftest import PASSWORDS
 
 pytestmark = pytest.mark.browser
@@ -20,8 +18,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web test region with case events (overrides the plain region's server)."""
-    import uvicorn
-
     from sotekeskus.web.app import create_app
     from tests.web.conftest import build_store
     from tests.web.manage.case_events import add_case_events
@@ -30,34 +26,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = build_store(folder / "region.db")
     add_case_events(url, folder)
     app = create_app(url, secret_key="browser-test-secret", secure_cookies=True)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url("**/situation**")
+    with serve_app(app) as base:
+        yield base
 
 
 def check(page, where: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_load_state("networkidle")  # the charts (a polling predicate would eval)
     assert page.evaluate("Array.from(document.images).every(i => i.complete)")
-    bad = axe_violations(page)
-    assert not bad, f"{where}: {bad}"
+    check_axe(page, where)
 
 
 def test_deadline_pages(page) -> None:  # type: ignore[no-untyped-def]

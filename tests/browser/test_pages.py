@@ -8,25 +8,12 @@ import io
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, axe_violations
+from tests.browser.conftest import SCREENSHOTS, check_axe, sign_in
 from tests.web.conftest import PASSWORDS, TODAY
 
 pytestmark = pytest.mark.browser
 
 ON = TODAY.isoformat()
-
-
-def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url("**/situation**")
-
-
-def check_axe(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    bad = axe_violations(page)
-    assert not bad, f"{where}: {bad}"
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -6,13 +6,11 @@ violation; the pages are in fi, sv and en."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import _free_port, axe_violations
+from tests.browser.conftest import check_axe, serve_app
 from tests.web.conftest import PASSWORDS
 from tests.web.workdesk.conftest import NOW, STAFF_PASSWORDS, build_workdesk
 
@@ -21,26 +19,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def workdesk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
     from sotekeskus.web.app import create_app
 
     url = build_workdesk(tmp_path_factory.mktemp("workdesk-browser") / "region.db")
     app = create_app(url, secret_key="browser-workdesk-secret", secure_cookies=True)
     app.state.workdesk_now = lambda: NOW
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as base:
+        yield base
 
 
 def context_page(browser, base: str):  # type: ignore[no-untyped-def]
@@ -56,11 +41,6 @@ def sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("#password", password)
     page.click("form.stack button[type=submit]")
     page.wait_for_load_state("networkidle")
-
-
-def check_axe(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    bad = axe_violations(page)
-    assert not bad, f"{where}: {bad}"
 
 
 def same_day(page) -> str:  # type: ignore[no-untyped-def]
