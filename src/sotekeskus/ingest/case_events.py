@@ -48,6 +48,7 @@ from sotekeskus.domain.vocabulary import (
     ProfessionalGroup,
     Urgency,
 )
+from sotekeskus.ingest.csv_lines import record_lines
 
 MAX_ID_LENGTH = 64
 MAX_REPORTED_ERRORS = 50
@@ -141,7 +142,7 @@ def read_case_event_file(path: str | Path) -> CaseEventBatch:
         lines = range(1, raw.num_rows + 1)
     else:
         raw, label = _csv_as_strings(str(path), data), "line"
-        lines = _record_lines(data, raw.num_rows)
+        lines = record_lines(data, raw.num_rows)
     table = _validate_and_type(str(path), raw, lines, label)
     return CaseEventBatch(str(path), table, digest, label)
 
@@ -204,24 +205,6 @@ def _csv_as_strings(path: str, data: bytes) -> pa.Table:
     if bad:
         raise CaseEventFileError(path, bad)
     return table.rename_columns(header)
-
-
-def _record_lines(data: bytes, records: int) -> list[int] | range:
-    """The physical line on which each data record starts (the header is line 1)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if physical == records + 1:
-        return range(2, records + 2)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    next(reader, None)
-    starts: list[int] = []
-    previous_end = reader.line_num
-    for record in reader:
-        if record:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts if len(starts) == records else range(2, records + 2)
 
 
 def _parquet_as_strings(path: Path, data: bytes) -> pa.Table:

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from sotekeskus.ingest.csv_lines import record_lines
 from sotekeskus.pathways.errors import EventLogError, FieldError
 
 MAX_REPORTED = 50
@@ -72,7 +73,7 @@ def read_event_log(path: str | Path) -> pa.Table:
         raise EventLogError(name, [FieldError(1, None, None, "the file is empty")])
     header = _check_header(name, data)
     raw = _read_strings(name, data, header)
-    lines = _record_lines(data, raw.num_rows)
+    lines = record_lines(data, raw.num_rows)
     return _validate(name, raw, lines)
 
 
@@ -127,23 +128,6 @@ def _read_strings(path: str, data: bytes, header: list[str]) -> pa.Table:
                    for e in bad]
         raise EventLogError(path, sorted(bad, key=lambda e: e.line or 0))
     return table.rename_columns(header)
-
-
-def _record_lines(data: bytes, records: int) -> list[int] | range:
-    """The physical line on which each record starts (header = line 1); blank lines and line
-    breaks inside quoted values shift it, and are then counted with the csv module."""
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if physical == records + 1:
-        return range(2, records + 2)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    next(reader, None)
-    starts: list[int] = []
-    previous_end = reader.line_num
-    for record in reader:
-        if record:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts if len(starts) == records else range(2, records + 2)
 
 
 def _validate(path: str, raw: pa.Table, lines: list[int] | range) -> pa.Table:
