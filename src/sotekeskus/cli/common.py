@@ -71,6 +71,21 @@ OPTION_OF_FIELD = {"month_from": "--month", "month_to": "--month", "unit": "--un
                    "professional_group": "--professional-group", "age_group": "--age-group"}
 
 
+def cli_actor() -> str:
+    """Who the CLI acts as in the audit log and import records: ``cli:<system user>``."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def audit_person_read(db: str | None, target: str, detail: str) -> None:
+    """Write a CLI person-level read (``--persons``) to the store's audit log."""
+    from sotekeskus.store import audit
+    from sotekeskus.store.database import make_engine, resolve_url
+
+    audit.record(make_engine(resolve_url(db)), cli_actor(), audit.READ_PERSONS, target, detail)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on standard error; return the exit to raise."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)

@@ -8,7 +8,6 @@ are thin: the work is in :mod:`sotekeskus.ingest.case_events`,
 
 from __future__ import annotations
 
-import getpass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +17,7 @@ import typer
 from sotekeskus.cli.common import (
     DbOption,
     FormatOption,
+    audit_person_read,
     check_format,
     err,
     fail,
@@ -162,13 +162,9 @@ def report_deadlines_open(
         totals = {k: (SUPPRESSED if is_small(v) else v) for k, v in totals.items()}
     person_rows = result.rows[:limit] if persons else []
     if persons:
-        from sotekeskus.store import audit
-        from sotekeskus.store.database import make_engine, resolve_url
-
-        audit.record(make_engine(resolve_url(db)), f"cli:{getpass.getuser()}",
-                     audit.READ_PERSONS, "deadlines_open",
-                     f"on={day}; case_types={','.join(flt.case_types or ()) or 'all'}; "
-                     f"persons={len(person_rows)}")
+        audit_person_read(db, "deadlines_open",
+                          f"on={day}; case_types={','.join(flt.case_types or ()) or 'all'}; "
+                          f"persons={len(person_rows)}")
     if fmt == OutputFormat.JSON:
         import json
 

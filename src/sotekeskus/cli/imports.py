@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sotekeskus.cli.common import DbOption, err, fail, out, progress
+from sotekeskus.cli.common import DbOption, cli_actor, err, fail, out, progress
 
 app = typer.Typer(help="Import data files into the store.", no_args_is_help=True)
 
@@ -45,7 +44,7 @@ def import_episodes(
             upgrade(engine)
             result = upsert_episodes(
                 engine, EpisodeScan(episode_file), file_name=str(file),
-                imported_by=f"cli:{getpass.getuser()}",
+                imported_by=cli_actor(),
                 expected_rows=episode_file.estimated_rows(),
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         except EpisodeFileError as exc:

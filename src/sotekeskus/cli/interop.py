@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sotekeskus.cli.common import DbOption, err, fail, out, progress
+from sotekeskus.cli.common import DbOption, cli_actor, err, fail, out, progress
 
 MapOption = Annotated[Path | None, typer.Option(
     "--map", help="Folder of code-map CSV files replacing the shipped tables of the same name "
@@ -44,7 +43,7 @@ def import_avohilmo(
             engine = make_engine(resolve_url(db))
             upgrade(engine)
             result = run(engine, file, map_dir=map_dir, quarantine=quarantine,
-                         imported_by=f"cli:{getpass.getuser()}",
+                         imported_by=cli_actor(),
                          progress=lambda done, total: bar.update(task, completed=done,
                                                                  total=total))
         except EpisodeFileError as exc:
@@ -83,7 +82,7 @@ def import_episodes_quarantine(file: Path, db: str | None) -> None:
             engine = make_engine(resolve_url(db))
             upgrade(engine)
             result = import_episodes_with_quarantine(
-                engine, episode_file, imported_by=f"cli:{getpass.getuser()}",
+                engine, episode_file, imported_by=cli_actor(),
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         except EpisodeFileError as exc:
             bar.stop()
@@ -206,7 +205,7 @@ def import_fhir(
     try:
         engine = make_engine(resolve_url(db))
         upgrade(engine)
-        result = run(engine, folder, imported_by=f"cli:{getpass.getuser()}")
+        result = run(engine, folder, imported_by=cli_actor())
     except EpisodeFileError as exc:
         err.print(exc.render(), highlight=False, markup=False)
         raise typer.Exit(1) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,6 +19,7 @@ from sotekeskus.cli.common import (
     UnitOption,
     access_filter,
     analytics,
+    audit_person_read,
     check_engine,
     check_format,
     check_unit_ids,
@@ -141,16 +141,12 @@ def report_waiting(
         totals = {k: (SUPPRESSED if is_small(v) else v) for k, v in totals.items()}
     person_rows: list[dict[str, object]] = []
     if persons:
-        from sotekeskus.store import audit
-        from sotekeskus.store.database import make_engine, resolve_url
-
         person_rows = sorted(wl.rows, key=lambda r: (
             r["days_to_deadline"] if r["days_to_deadline"] is not None else 10**6,
             r["episode_id"]))[:limit]
-        audit.record(make_engine(resolve_url(db)), f"cli:{getpass.getuser()}",
-                     audit.READ_PERSONS, "waiting_list",
-                     f"on={day}; units={','.join(flt.unit_ids or ()) or 'all'}; "
-                     f"persons={len(person_rows)}")
+        audit_person_read(db, "waiting_list",
+                          f"on={day}; units={','.join(flt.unit_ids or ()) or 'all'}; "
+                          f"persons={len(person_rows)}")
     if fmt == OutputFormat.JSON:
         import json
 
