@@ -32,7 +32,7 @@ from starlette.requests import Request as StarletteRequest
 
 from sotekeskus.analytics.filters import FilterError
 from sotekeskus.analytics.service import AnalyticsHolder
-from sotekeskus.config import load_settings
+from sotekeskus.config import Settings, load_settings
 from sotekeskus.store import audit
 from sotekeskus.store.database import make_engine
 from sotekeskus.store.migrate import upgrade
@@ -49,13 +49,12 @@ from sotekeskus.web.security import CsrfError, SignInThrottle, WebSecurity, resp
 SESSION_COOKIE = "sotekeskus_session"
 
 
-def _secret_key(engine: Engine, given: str | None) -> str:
+def _secret_key(engine: Engine, given: str | None, settings: Settings) -> str:
     """``secret_key``, else ``SOTEKESKUS_SECRET_KEY``, else one kept in the store's meta."""
     if given:
         return given
-    env = load_settings().secret_key
-    if env:
-        return env
+    if settings.secret_key:
+        return settings.secret_key
     with Session(engine) as session, session.begin():
         row = session.get(Meta, "web_secret_key")
         if row is None:
@@ -73,6 +72,7 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     ``warm_up``: on start, build the analytics snapshot and the monitoring values in the
     background (``sotekeskus serve`` does).
     """
+    settings = load_settings(db_url)  # the one settings object of this process
     engine = make_engine(db_url)
     upgrade(engine)
 
@@ -96,7 +96,8 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
     app.state.analytics = AnalyticsHolder(db_url, store=engine)  # one engine per process
     app.state.templates = make_templates()
     app.state.throttle = throttle or SignInThrottle()
-    app.state.security = WebSecurity.from_settings(load_settings())
+    app.state.settings = settings
+    app.state.security = WebSecurity.from_settings(settings)
     app.state.secure_cookies = secure_cookies
 
     def _bad_input(scope: Any, exc: BadInput) -> Response:
@@ -116,9 +117,9 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
 
     app.add_middleware(
         SessionMiddleware,
-        secret_key=_secret_key(engine, secret_key),
+        secret_key=_secret_key(engine, secret_key, settings),
         session_cookie=SESSION_COOKIE,
-        max_age=int(load_settings().session_max_hours * 3600),
+        max_age=int(settings.session_max_hours * 3600),
         same_site="lax",
         https_only=secure_cookies,
     )

@@ -394,9 +394,7 @@ def _answers_text(resource: dict[str, Any]) -> str:
 
 # ---- bulk $export ---------------------------------------------------------------------------
 def _jobs(request: Request) -> Path:
-    from sotekeskus.config import load_settings
-
-    return load_settings().analytics_dir / "fhir-export"
+    return Path(request.app.state.settings.analytics_dir) / "fhir-export"
 
 
 def _export_allowed(client: Client) -> bool:
