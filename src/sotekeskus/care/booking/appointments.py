@@ -65,13 +65,14 @@ def _notify(uow: UnitOfWork, kind: str, person_pk: int, appointment: Appointment
 
 
 def book(uow: UnitOfWork, staff: Staff, case_id: int, slot_id: int, *,
-         now: datetime) -> Booked:
+         now: datetime, check_ownership: bool = True) -> Booked:
     """Book ``slot_id`` for the case (its owner does). The slot must be free, in the future,
     of the professional group the assessment asked for and — for a routed case — of the
-    service it was routed to."""
+    service it was routed to. ``check_ownership=False``: a booking system (the FHIR API)
+    books an unowned case from its service's queue; the access policy still decides."""
     loaded = load(uow, case_id)
     case = loaded.case
-    precheck(staff, loaded, Transition.BOOK)
+    precheck(staff, loaded, Transition.BOOK, check_ownership=check_ownership)
     slot = uow.session.get(ScheduleSlot, slot_id, populate_existing=True)
     if slot is None:
         raise NotFound(f"slot: no slot {slot_id}")
@@ -101,7 +102,7 @@ def book(uow: UnitOfWork, staff: Staff, case_id: int, slot_id: int, *,
     apply(uow, staff, loaded, Transition.BOOK, now=now, new_owner=None,
           values={"unit_id": slot.unit_id, "professional_group": slot.professional_group,
                   "service_id": slot.service_id or case.service_id},
-          reason=label)
+          reason=label, check_ownership=check_ownership)
     appointment = Appointment(slot_id=slot_id, case_id=case.id, person_pk=case.person_pk,
                               status=AppointmentStatus.BOOKED.value, booked_at=now,
                               booked_by=staff.username, reason="")
