@@ -6,6 +6,9 @@
   store's ``data_version`` or the rule book changes (every import bumps the former). For a
   SQLite store ``region.db`` it lives beside it as ``region.db.analytics.duckdb``; for a
   PostgreSQL store under ``SOTEKESKUS_ANALYTICS_DIR`` (default ``~/.cache/sotekeskus``).
+  When only the workdesk changed episodes since the snapshot's version (the change log
+  ``episode_changes``), the refresh is **incremental** (:func:`refresh_snapshot`): those
+  episodes are re-projected and the summary rows of their groups recomputed.
 * **Parquet**: an episode file in Parquet, queried in place.
 * **PostgreSQL directly**: the same Ibis definitions run inside the PostgreSQL store.
 
@@ -18,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -158,3 +163,169 @@ def build_snapshot(store_url: str, path: Path, version: str, book: RuleBook) -> 
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+# ---- incremental refresh -----------------------------------------------------------------
+#: More changed episodes than this and a full rebuild is the cheaper way.
+MAX_INCREMENTAL_CHANGES = 50_000
+_CHUNK = 1000
+
+
+def changed_since(engine: Any, version_from: str, version_to: str,
+                  limit: int = MAX_INCREMENTAL_CHANGES) -> set[str] | None:
+    """The episode ids changed between two data versions of the store, from the change log
+    of the workdesk's units of work (``episode_changes``), or ``None`` when the log cannot
+    say: a bump on the way is not logged (an import, a pruned log), the chain does not reach
+    ``version_to``, or more than ``limit`` episodes changed.
+
+    The logged bumps form one chain in commit order (each row names the version it bumped
+    from and to; :meth:`sotekeskus.care.unit_of_work.UnitOfWork._bump_data_version`)."""
+    from sqlalchemy import func, select
+
+    from sotekeskus.store.models import EpisodeChange as C
+
+    if version_from == version_to:
+        return set()
+    with engine.connect() as conn:
+        start = conn.execute(select(func.min(C.seq)).where(
+            C.version_from == version_from)).scalar()
+        if start is None:
+            return None
+        rows = conn.execute(select(C.version_from, C.version_to, C.episode_id)
+                            .where(C.seq >= start).order_by(C.seq))
+        current, ids = version_from, set()
+        for vf, vt, episode_id in rows:
+            if vt == current and current != version_from:
+                ids.add(episode_id)  # another episode of the same bump
+                continue
+            if current == version_to:
+                break
+            if vf != current:
+                return None  # a bump that is not in the log
+            current = vt
+            ids.add(episode_id)
+            if len(ids) > limit:
+                return None
+    if current != version_to:
+        return None
+    ids.discard("")
+    return ids
+
+
+def _episode_rows(engine: Any, ids: list[str]) -> Any:
+    """The store's episode rows of ``ids`` as an Arrow table (the store's column types)."""
+    import pyarrow as pa
+    from sqlalchemy import select
+
+    from sotekeskus.store.models import Episode
+
+    table = Episode.__table__
+    kinds = {"DATE": pa.date32(), "DATETIME": pa.timestamp("us"), "BOOLEAN": pa.bool_(),
+             "INTEGER": pa.int64()}
+    schema = pa.schema([(c.name, kinds.get(type(c.type).__name__.upper(), pa.string()))
+                        for c in table.columns])
+    rows: list[Any] = []
+    with engine.connect() as conn:
+        for i in range(0, len(ids), _CHUNK):
+            rows.extend(conn.execute(select(table).where(
+                table.c.episode_id.in_(ids[i:i + _CHUNK]))).mappings())
+    return pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
+
+
+def _split(version: str) -> tuple[str, str]:
+    data, _, fingerprint = version.rpartition(":")
+    return data, fingerprint
+
+
+def update_snapshot(engine: Any, path: Path, version: str, book: RuleBook,
+                    limit: int = MAX_INCREMENTAL_CHANGES) -> bool:
+    """Bring the snapshot at ``path`` to ``version`` by re-projecting only the episodes the
+    workdesk changed since the snapshot's own version (:func:`changed_since`); ``False``
+    (and the file untouched) when that cannot be done, so the caller rebuilds in full.
+
+    On a copy of the file, atomically swapped in: the changed episodes' rows are deleted and
+    the store's current rows inserted (with their derived columns, by the same expressions as
+    a full build); the summary rows of every (month, unit, service area, professional group)
+    a changed episode was or is in are recomputed from the episodes of those groups. The
+    result is the snapshot a full build would make (``tests/care/test_snapshot_refresh.py``,
+    row for row)."""
+    import shutil
+
+    import ibis
+
+    from sotekeskus.analytics.summaries import CUBE, WAITS, summaries_current, summary_selects
+
+    if not path.exists() or not summaries_current(path):
+        return False
+    tmp = path.with_name(path.name + f".inc{os.getpid()}-{threading.get_ident()}")
+    shutil.copyfile(path, tmp)
+    con = duckdb.connect(str(tmp))
+    done = False
+    try:
+        row = con.execute("SELECT data_version FROM snapshot_meta").fetchone()
+        old = str(row[0]) if row else ""
+        (old_data, old_fp), (new_data, new_fp) = _split(old), _split(version)
+        if old_fp != new_fp:
+            return False
+        ids = changed_since(engine, old_data, new_data, limit)
+        if ids is None:
+            return False
+        import pyarrow as pa
+
+        con.register("changed_list", pa.table({"episode_id": pa.array(sorted(ids),
+                                                                       pa.string())}))
+        con.execute("CREATE TEMP TABLE changed_ids AS SELECT episode_id FROM changed_list")
+        con.unregister("changed_list")
+        group = "visit_month, unit_id, service_area, professional_group"
+        affected = (f"SELECT DISTINCT {group} FROM episodes WHERE status = 'done' AND "
+                    "episode_id IN (SELECT episode_id FROM changed_ids)")
+        con.execute(f"CREATE TEMP TABLE affected AS {affected}")
+        con.execute("DELETE FROM episodes WHERE episode_id IN "
+                    "(SELECT episode_id FROM changed_ids)")
+        con.register("changed_source", _episode_rows(engine, sorted(ids)))
+        con.execute("CREATE TEMP TABLE changed_raw AS " + EPISODE_SELECT.format(
+            plan_based="CAST(plan_based AS BOOLEAN)", source="changed_source"))
+        con.unregister("changed_source")
+        raw = ibis.duckdb.from_connection(con).table("changed_raw")
+        con.execute("INSERT INTO episodes BY NAME "
+                    + str(ibis.to_sql(derive(raw, book), dialect="duckdb")))
+        con.execute(f"INSERT INTO affected {affected} EXCEPT SELECT * FROM affected")
+        same = ("a.visit_month IS NOT DISTINCT FROM {t}.{m} AND "
+                "a.unit_id IS NOT DISTINCT FROM {t}.unit_id AND "
+                "a.service_area IS NOT DISTINCT FROM {t}.service_area AND "
+                "a.professional_group IS NOT DISTINCT FROM {t}.professional_group")
+        for table in (CUBE, WAITS):
+            con.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM affected a WHERE "
+                        + same.format(t=table, m="month") + ")")
+        con.execute("CREATE TEMP TABLE episodes_affected AS SELECT * FROM episodes e "
+                    "WHERE EXISTS (SELECT 1 FROM affected a WHERE "
+                    + same.format(t="e", m="visit_month") + ")")
+        cube_sql, waits_sql = summary_selects(con, book, "episodes_affected")
+        con.execute(f"INSERT INTO {CUBE} BY NAME {cube_sql}")
+        con.execute(f"INSERT INTO {WAITS} BY NAME {waits_sql}")
+        con.execute("UPDATE snapshot_meta SET data_version = ?", [version])
+        con.execute("CHECKPOINT")
+        done = True
+    finally:
+        con.close()
+        if done:
+            os.replace(tmp, path)
+        else:
+            tmp.unlink(missing_ok=True)
+    return True
+
+
+def refresh_snapshot(store_url: str, engine: Any, path: Path, version: str,
+                     book: RuleBook) -> str:
+    """Bring the snapshot at ``path`` to ``version``: ``"current"`` when it is already there,
+    ``"incremental"`` when only the workdesk changed episodes since (:func:`update_snapshot`),
+    else ``"full"`` (:func:`build_snapshot`: an import, a new rule book, a new summary
+    format, a missing file or too long a change log)."""
+    from sotekeskus.analytics.summaries import summaries_current
+
+    if read_snapshot_version(path) == version and summaries_current(path):
+        return "current"
+    if update_snapshot(engine, path, version, book):
+        return "incremental"
+    build_snapshot(store_url, path, version, book)
+    return "full"

@@ -16,6 +16,10 @@ report itself:
 * ``summary_meta`` — the :func:`summary_format` the tables were built with. A snapshot of
   another format (older code, other age groups) is rebuilt on open.
 
+An incremental refresh (:func:`sotekeskus.analytics.source.refresh_snapshot`) recomputes the
+rows of every (month, unit, service area, professional group) a changed episode was or is
+in, from the same :func:`summary_selects` over those episodes only.
+
 Every filter of :class:`~sotekeskus.analytics.filters.AccessFilter` is a dimension here, so
 :func:`access_counts` answers every access report and summary; at 10 M
 episodes the cube has ~70 k rows and the wait distribution ~1 M, against 10 M episodes.
@@ -84,28 +88,37 @@ def age_group(e: ir.Table) -> ir.StringValue:
     return ibis.cases(*cases, else_=ibis.null().cast("string"))
 
 
-def add_summaries(con: duckdb.DuckDBPyConnection, book: RuleBook) -> None:
-    """Create the summary tables from the ``episodes`` table of a snapshot being built."""
+def summary_selects(con: duckdb.DuckDBPyConnection, book: RuleBook,
+                    table: str = "episodes") -> tuple[str, str]:
+    """The SELECTs of the cube and of the wait distribution over the episodes in ``table``
+    (a snapshot's ``episodes`` or a subset of it with the same columns)."""
     import ibis
 
     from sotekeskus.analytics.access import access_counts
     from sotekeskus.analytics.derived import with_derived
 
     ib = ibis.duckdb.from_connection(con)
-    e = with_derived(ib.table("episodes"), book)
+    e = with_derived(ib.table(table), book)
     e = e.mutate(age_group=age_group(e))
     counts = access_counts(e, book, None, by_unit=True,
                            keys=("service_area", "professional_group", "age_group"))
     cube = counts.select(*DIMENSIONS, *COUNTS).order_by(list(DIMENSIONS))
     # Plain BIGINT counts: DuckDB sums integers as HUGEINT, which is much slower to read.
     casts = ", ".join(f"CAST({k} AS BIGINT) AS {k}" for k in COUNTS)
-    con.execute(f"CREATE TABLE {CUBE} AS SELECT {', '.join(DIMENSIONS)}, {casts} "
+    cube_sql = (f"SELECT {', '.join(DIMENSIONS)}, {casts} "
                 f"FROM ({ibis.to_sql(cube, dialect='duckdb')})")
     a = e.filter(e.is_access & e.wait_days.notnull())
     waits = a.group_by([a.visit_month.name("month"), "unit_id", "service_area",
                         "professional_group", "age_group", "wait_days"]).aggregate(
         n=a.count()).order_by([*DIMENSIONS, "wait_days"])
-    con.execute(f"CREATE TABLE {WAITS} AS {ibis.to_sql(waits, dialect='duckdb')}")
+    return cube_sql, str(ibis.to_sql(waits, dialect="duckdb"))
+
+
+def add_summaries(con: duckdb.DuckDBPyConnection, book: RuleBook) -> None:
+    """Create the summary tables from the ``episodes`` table of a snapshot being built."""
+    cube_sql, waits_sql = summary_selects(con, book)
+    con.execute(f"CREATE TABLE {CUBE} AS {cube_sql}")
+    con.execute(f"CREATE TABLE {WAITS} AS {waits_sql}")
     con.execute(f"CREATE TABLE {META} AS SELECT ? AS format", [summary_format()])
 
 

@@ -22,11 +22,18 @@ Mapping of a case to its episode row (``episode_id`` = the case's ``episode_id``
 * ``professional_id``: the user name of the professional of the care event.
 
 The row is written in the **same transaction** as the case change, and the unit of work
-bumps the store's ``data_version`` at commit, so the analytics snapshot follows.
+bumps the store's ``data_version`` at commit, so the analytics snapshot follows. The bump is
+logged in ``episode_changes`` (:func:`log_changes`: version before, version after, each
+episode id the unit of work projected), which lets the snapshot re-project only those rows
+(:func:`sotekeskus.analytics.source.refresh_snapshot`); log rows older than
+:data:`CHANGE_LOG_DAYS` days are pruned (a snapshot older than that is rebuilt in full).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from sotekeskus.domain.vocabulary import (
@@ -37,7 +44,7 @@ from sotekeskus.domain.vocabulary import (
     Urgency,
 )
 from sotekeskus.domain.workflow.codes import AssessedUrgency, CaseState, Channel, CloseReason
-from sotekeskus.store.models import CareCase, Episode, Person
+from sotekeskus.store.models import CareCase, Episode, EpisodeChange, Person
 
 #: Mode of the care event when the need is met at first contact, by channel.
 CHANNEL_MODES: dict[Channel, ContactMode] = {
@@ -46,6 +53,10 @@ CHANNEL_MODES: dict[Channel, ContactMode] = {
     Channel.QUESTIONNAIRE: ContactMode.E_SERVICE, Channel.WALK_IN: ContactMode.IN_PERSON,
 }
 EPISODE_PREFIX = "W-"
+#: Key of the session's ``info`` holding the episode ids projected in its transaction.
+CHANGED_KEY = "sotekeskus.changed_episodes"
+#: Change-log rows older than this many days are pruned.
+CHANGE_LOG_DAYS = 2
 
 
 def episode_id_of(case_id: int) -> str:
@@ -83,6 +94,7 @@ def episode_values(case: CareCase, person: Person) -> dict[str, object]:
 def project(session: Session, case: CareCase, person: Person) -> None:
     """Write (insert or update) the case's episode row in the caller's transaction."""
     values = episode_values(case, person)
+    session.info.setdefault(CHANGED_KEY, set()).add(case.episode_id)
     row = session.get(Episode, case.episode_id)
     if row is None:
         session.add(Episode(**values))
@@ -101,3 +113,25 @@ def is_care_event(reason: CloseReason, urgency: AssessedUrgency | None) -> bool:
     if reason is CloseReason.VISITED:
         return True
     return reason is CloseReason.RESOLVED and urgency is not AssessedUrgency.NO_CARE_NEEDED
+
+
+def changed_episode_ids(session: Session) -> set[str]:
+    """The episode ids :func:`project` wrote in ``session``'s transaction."""
+    return set(session.info.get(CHANGED_KEY, ()))
+
+
+def log_changes(session: Session, version_from: str, version_to: str,
+                episode_ids: set[str]) -> None:
+    """Log one data-version bump and the episodes it changed (in the caller's transaction,
+    after the bump). A bump that changed no episode is logged with an empty id, so the chain
+    of versions stays unbroken. Every 256th row prunes the log older than
+    :data:`CHANGE_LOG_DAYS` days."""
+    now = datetime.now()
+    rows = [EpisodeChange(version_from=version_from, version_to=version_to, episode_id=e,
+                          changed_at=now) for e in sorted(episode_ids or {""})]
+    session.add_all(rows)
+    session.flush()
+    session.info.pop(CHANGED_KEY, None)
+    if any(r.seq % 256 == 0 for r in rows):
+        session.execute(delete(EpisodeChange).where(
+            EpisodeChange.changed_at < now - timedelta(days=CHANGE_LOG_DAYS)))

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from sotekeskus.domain.access_policy import Action, Actor, Resource, Scope, may
@@ -71,12 +71,17 @@ class UnitOfWork:
             self._open = False
             self.session.close()
 
-    def authorise(self, action: Action, unit_ids: Iterable[str] | None = None) -> Scope:
+    def authorise(self, action: Action, unit_ids: Iterable[str] | None = None, *,
+                  person_id: str | None = None) -> Scope:
         """The policy's scope for ``action``; :class:`NotAllowed` (audited) when refused.
+        ``person_id``: the one resident whose data the action is on (resident actions).
 
         Ask before the use case writes anything: the refusal is audited in a transaction of
         its own, which on SQLite would wait for this unit's write lock."""
-        scope = may(self.actor, action, Resource.units(unit_ids))
+        resource = Resource.units(unit_ids)
+        if person_id is not None:
+            resource = Resource(resource.unit_ids, person_id)
+        scope = may(self.actor, action, resource)
         if not scope.allowed:
             audit.record(self.engine, self.actor.name, audit.DENIED, action.value,
                          f"{scope.reason}; purpose={self.purpose}")
@@ -110,9 +115,19 @@ class UnitOfWork:
         self._episodes_changed = True
 
     def _bump_data_version(self) -> None:
+        """Bump ``data_version`` and log the bump with the episode ids it changed
+        (:func:`sotekeskus.care.projection.changed_episode_ids`): the previous version is
+        read under the row's lock (``FOR UPDATE``; SQLite holds its write lock already), so
+        the logged bumps form one chain in commit order."""
         version = uuid.uuid4().hex
+        previous = self.session.execute(
+            select(Meta.value).where(Meta.key == "data_version").with_for_update()).scalar()
         done = self.session.execute(
             update(Meta).where(Meta.key == "data_version").values(value=version))
         if not done.rowcount:  # type: ignore[attr-defined]
             self.session.add(Meta(key="data_version", value=version))
             self.session.flush()
+        from sotekeskus.care.projection import changed_episode_ids, log_changes
+
+        log_changes(self.session, previous or "empty", version,
+                    changed_episode_ids(self.session))

@@ -499,3 +499,38 @@ class ApiClient(Base):
     scopes: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class EpisodeChange(Base):
+    """Which episode rows one data-version bump of a workdesk unit of work changed
+    (migration 0013): the bump from ``version_from`` to ``version_to`` wrote ``episode_id``.
+    The analytics snapshot follows a chain of these bumps incrementally; a bump without rows
+    here (an import) breaks the chain and the snapshot is rebuilt in full."""
+
+    __tablename__ = "episode_changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_from: Mapped[str] = mapped_column(String(64))
+    version_to: Mapped[str] = mapped_column(String(64))
+    episode_id: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_episode_changes_version_from", "version_from"),
+                      Index("ix_episode_changes_changed_at", "changed_at"))
+
+
+class CatalogueVersion(Base):
+    """One uploaded version of the service catalogue (``kind`` = ``services``) or of the
+    routing rules (``routing``), as its YAML text (migration 0013). The newest of each kind
+    is in force; earlier ones are kept."""
+
+    __tablename__ = "catalogue_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("kind", "version"),)

@@ -13,6 +13,11 @@ generation finish on the old one (the open file keeps the old data alive until t
 done). Where hard links are impossible the backend falls back to closing the old
 generation before opening the new one (readers then wait for the swap).
 
+When only the workdesk changed episodes since the snapshot's version (the store's change
+log), the new file is made **incrementally** — a copy of the current file with those
+episodes re-projected and their summary groups recomputed — else it is rebuilt in full (an
+import; :func:`sotekeskus.analytics.source.refresh_snapshot`).
+
 Freshness: at most once per :attr:`SnapshotBackend.check_interval_s` a reader compares the
 store's ``data_version`` with the generation's (one small query); on a change the snapshot
 is rebuilt **in a background thread** and swapped in when ready, while readers keep getting
@@ -34,7 +39,7 @@ import duckdb
 from sotekeskus.analytics.backends.base import Backend, run_in_thread
 from sotekeskus.analytics.backends.duckdb_generation import DuckDBGeneration
 from sotekeskus.analytics.derived import rulebook_fingerprint
-from sotekeskus.analytics.source import build_snapshot, read_snapshot_version, snapshot_path
+from sotekeskus.analytics.source import read_snapshot_version, refresh_snapshot, snapshot_path
 from sotekeskus.analytics.summaries import summaries_current
 from sotekeskus.domain.rules import RuleBook
 
@@ -64,6 +69,7 @@ class SnapshotBackend(Backend):
         self._refresh_lock = threading.Lock()
         self._checked_at = time.monotonic()
         self._refresher: threading.Thread | None = None
+        self.last_refresh: tuple[str, float] = ("current", 0.0)
         version = self._wanted_version()
         self._ensure_file(version)
         super().__init__(self._open(version, None))
@@ -73,8 +79,12 @@ class SnapshotBackend(Backend):
         return f"{self._data_version(self._store)}:{self._fingerprint}"
 
     def _ensure_file(self, version: str) -> None:
-        if not _snapshot_ready(self.path, version):
-            build_snapshot(self.url, self.path, version, self._book)
+        """Bring the file to ``version``: incrementally when only the workdesk changed
+        episodes since, else by a full build (:func:`refresh_snapshot`). The kind and the
+        seconds it took are kept in :attr:`last_refresh` (for ``bench/snapshot_refresh.py``)."""
+        started = time.perf_counter()
+        kind = refresh_snapshot(self.url, self._store, self.path, version, self._book)
+        self.last_refresh = (kind, time.perf_counter() - started)
 
     def _open(self, version: str, previous: DuckDBGeneration | None) -> DuckDBGeneration:
         """The snapshot file as a new generation. ``previous``: the current generation, which
