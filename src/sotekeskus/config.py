@@ -17,7 +17,13 @@ override the environment through ``load_settings(db=…)``.
 - ``session_max_hours``: ``SOTEKESKUS_SESSION_MAX_HOURS``, and this long after sign-in
   however active (default 8);
 - ``production``: ``SOTEKESKUS_PRODUCTION`` (``1``/``true``): refuses test-only features;
-- ``spark_master``: ``SOTEKESKUS_SPARK_MASTER`` (default ``local[*]``).
+- ``spark_master``: ``SOTEKESKUS_SPARK_MASTER`` (default ``local[*]``);
+- ``resident_oidc_issuer`` / ``_client_id`` / ``_client_secret`` / ``_redirect_uri``:
+  ``SOTEKESKUS_RESIDENT_OIDC_ISSUER`` etc., the residents' OpenID Connect provider
+  (Suomi.fi e-Identification); no issuer: the built-in test provider (refused in production);
+- ``resident_session_idle_minutes`` / ``resident_session_max_hours``: the residents' session
+  lifetimes (defaults 20 min, 4 h); ``resident_change_hours``: a resident may cancel or
+  rebook until this many hours before the start (default 24).
 """
 
 from __future__ import annotations
@@ -60,6 +66,13 @@ class Settings:
     session_max_hours: float = 8.0
     production: bool = False
     spark_master: str = "local[*]"
+    resident_oidc_issuer: str | None = None
+    resident_oidc_client_id: str = "sotekeskus-front-door"
+    resident_oidc_client_secret: str | None = None
+    resident_oidc_redirect_uri: str | None = None
+    resident_session_idle_minutes: float = 20.0
+    resident_session_max_hours: float = 4.0
+    resident_change_hours: float = 24.0
 
     def with_db(self, db: str | None) -> Settings:
         """The same settings with another store (``--db``), if one is given."""
@@ -102,4 +115,13 @@ def load_settings(db: str | None = None, env: Mapping[str, str] | None = None) -
         session_max_hours=max_hours,
         production=production in _TRUE,
         spark_master=source.get("SOTEKESKUS_SPARK_MASTER") or "local[*]",
+        resident_oidc_issuer=source.get("SOTEKESKUS_RESIDENT_OIDC_ISSUER") or None,
+        resident_oidc_client_id=(source.get("SOTEKESKUS_RESIDENT_OIDC_CLIENT_ID")
+                                 or "sotekeskus-front-door"),
+        resident_oidc_client_secret=source.get("SOTEKESKUS_RESIDENT_OIDC_CLIENT_SECRET") or None,
+        resident_oidc_redirect_uri=source.get("SOTEKESKUS_RESIDENT_OIDC_REDIRECT_URI") or None,
+        resident_session_idle_minutes=_positive(
+            source, "SOTEKESKUS_RESIDENT_SESSION_IDLE_MINUTES", 20.0),
+        resident_session_max_hours=_positive(source, "SOTEKESKUS_RESIDENT_SESSION_MAX_HOURS", 4.0),
+        resident_change_hours=_positive(source, "SOTEKESKUS_RESIDENT_CHANGE_HOURS", 24.0),
     )

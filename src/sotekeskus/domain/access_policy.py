@@ -14,6 +14,9 @@ Roles (staff):
 * ``admin``: users, the indicator registry and the audit log; aggregates as an analyst;
 * ``professional`` and ``scheduler``: the operational side (workdesk, schedules); no
   management aggregates;
+* ``resident``: a strongly identified resident (the front door): acts only on their own
+  person (``Actor.person_id`` must equal ``Resource.person_id``), never on staff actions;
+  no staff role may take the resident's actions;
 * ``operator``: whoever runs the CLI against a store they can open directly — they hold
   the data already, so nothing is hidden from them (the CLI still suppresses small cells
   by default, as a publication safeguard, unless ``--no-suppress``).
@@ -34,6 +37,7 @@ class Role(StrEnum):
     PROFESSIONAL = "professional"
     SCHEDULER = "scheduler"
     OPERATOR = "operator"
+    RESIDENT = "resident"
 
 
 #: Roles an administrator may give to a staff account (``operator`` is the CLI's own).
@@ -49,27 +53,41 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     WORK_CASES = "work_cases"  # the workdesk: queue, claim, assess, route, book, own day
     MANAGE_SCHEDULES = "manage_schedules"  # weekly templates and exceptions
+    VIEW_OWN_DATA = "view_own_data"  # a resident's own cases, appointments, audit trail
+    ACT_ON_OWN_CASE = "act_on_own_case"  # a resident books, cancels, rebooks, starts a case
+
+
+#: The actions only a resident takes, and only on their own person.
+RESIDENT_ACTIONS: frozenset[Action] = frozenset({Action.VIEW_OWN_DATA, Action.ACT_ON_OWN_CASE})
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who asks: a name for the audit log, a role and the units the actor belongs to."""
+    """Who asks: a name for the audit log, a role and the units the actor belongs to (a
+    resident: the pseudonymous ``person_id`` of the resident)."""
 
     name: str
     role: Role
     units: frozenset[str] = frozenset()
+    person_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Resource:
     """What is asked for: ``unit_ids`` names the units explicitly asked (``None``: not
-    restricted by the asker, i.e. whatever the actor may see)."""
+    restricted by the asker, i.e. whatever the actor may see); ``person_id`` names the one
+    resident whose data is asked for (the resident actions need it)."""
 
     unit_ids: frozenset[str] | None = None
+    person_id: str | None = None
 
     @classmethod
     def units(cls, unit_ids: Iterable[str] | None) -> Resource:
         return cls(None if unit_ids is None else frozenset(unit_ids))
+
+    @classmethod
+    def person(cls, person_id: str) -> Resource:
+        return cls(None, person_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +119,24 @@ def _own_units(actor: Actor, resource: Resource, *, suppress: bool) -> Scope:
     return Scope(True, actor.units, suppress)
 
 
+def _resident(actor: Actor, action: Action, resource: Resource) -> Scope:
+    """A resident acts only on their own person; nobody else takes the resident actions."""
+    if actor.role is not Role.RESIDENT:
+        return _deny(f"only the resident takes the action {action.value}")
+    if action not in RESIDENT_ACTIONS:
+        return _deny(f"a resident may not {action.value}")
+    if not actor.person_id:
+        return _deny("the resident is not identified")
+    if resource.person_id != actor.person_id:
+        return _deny("a resident acts only on their own data")
+    return Scope(True, frozenset(), False)
+
+
 def may(actor: Actor, action: Action, resource: Resource = Resource()) -> Scope:
     """Whether ``actor`` may do ``action`` on ``resource``, and in which scope."""
     role = actor.role
+    if role is Role.RESIDENT or action in RESIDENT_ACTIONS:
+        return _resident(actor, action, resource)
     if role is Role.OPERATOR:
         return Scope(True, resource.unit_ids, False)
     if action is Action.VIEW_AGGREGATES:

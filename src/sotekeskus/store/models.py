@@ -534,3 +534,40 @@ class CatalogueVersion(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
     __table_args__ = (UniqueConstraint("kind", "version"),)
+
+
+# ---- the resident front door: identification and sessions (migration 0008; docs/front-door.md) ----
+
+
+class ResidentSession(Base):
+    """A resident's signed-in session (server side), separate from staff sessions: the
+    resident cookie (path ``/asiointi``) carries only a random token, stored here as its
+    SHA-256 (``id``). ``csrf`` is the session's form token."""
+
+    __tablename__ = "resident_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_pk: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    issuer: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ResidentSignIn(Base):
+    """An identification in progress (OpenID Connect): kept under the SHA-256 of its
+    ``state`` until the identity provider sends the browser back (at most once, within
+    minutes). ``code_verifier`` is the PKCE secret; ``nonce`` must come back in the ID token."""
+
+    __tablename__ = "resident_sign_ins"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    next_path: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(5), default="fi")
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -38,7 +38,7 @@ from sotekeskus.store.database import make_engine
 from sotekeskus.store.migrate import upgrade
 from sotekeskus.store.models import Meta
 from sotekeskus.web import account as account_pages
-from sotekeskus.web import admin, i18n, manage, workdesk
+from sotekeskus.web import admin, i18n, manage, resident, workdesk
 from sotekeskus.web.api import fhir as fhir_api
 from sotekeskus.web.deps import current_account_or_none
 from sotekeskus.web.errors import Forbidden, NotAuthenticated
@@ -174,8 +174,9 @@ def create_app(db_url: str, *, secret_key: str | None = None, secure_cookies: bo
                       message=i18n.N_("There is no page at this address."))
 
     for router in (account_pages.router, manage.router, admin.router, workdesk.router,
-                   fhir_api.router):
+                   fhir_api.router, resident.router):
         app.include_router(router)
+    resident.mount_test_idp(app)  # /test-idp: refused (404) when settings.production
 
     return app
 

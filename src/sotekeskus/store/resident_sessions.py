@@ -1,0 +1,170 @@
+"""Residents' server-side sessions, kept apart from staff sessions (``store.sessions``).
+
+The resident cookie carries a random 256-bit token; the store keeps only its SHA-256
+(``resident_sessions.id``), so a copy of the database hands out no valid cookie. A session
+is valid while it has not ended (sign-out, lifetime) and
+
+* saw a request within the **idle lifetime** (``Settings.resident_session_idle_minutes``),
+* started within the **absolute lifetime** (``Settings.resident_session_max_hours``).
+
+Each session has its own CSRF token (``csrf``), which the resident's forms carry.
+Identifications in progress (:class:`~sotekeskus.store.models.ResidentSignIn`) are kept
+under the SHA-256 of the OpenID Connect ``state`` for :data:`SIGN_IN_TTL` and can be taken
+once. Times are naive local times like the rest of the store; every function takes ``now``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session
+
+from sotekeskus.store.models import Person, ResidentSession, ResidentSignIn
+
+SIGNED_OUT = "signed_out"
+IDLE = "idle"
+EXPIRED = "expired"
+#: How often ``last_seen_at`` is refreshed at most.
+TOUCH_INTERVAL = timedelta(seconds=60)
+#: How long a session row is kept after it started.
+RETENTION = timedelta(days=30)
+#: How long an identification in progress may take (authorize page → callback).
+SIGN_IN_TTL = timedelta(minutes=10)
+_MAX_TOKEN = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Lifetimes:
+    """Idle lifetime (since the last request) and absolute lifetime (since sign-in)."""
+
+    idle: timedelta = timedelta(minutes=20)
+    absolute: timedelta = timedelta(hours=4)
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentSessionView:
+    """The signed-in resident of a valid session."""
+
+    person_pk: int
+    person_id: str
+    name: str
+    language: str
+    csrf: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
+    next_path: str
+    language: str
+
+
+def key_of(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _valid(token: object) -> bool:
+    return isinstance(token, str) and 0 < len(token) <= _MAX_TOKEN
+
+
+def start(engine: Engine, person_pk: int, *, address: str = "", issuer: str = "",
+          now: datetime | None = None) -> str:
+    """A new session of the resident ``person_pk``; returns the cookie's token."""
+    now = now or datetime.now()
+    token = secrets.token_urlsafe(32)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(ResidentSession)
+                        .where(ResidentSession.created_at < now - RETENTION))
+        session.add(ResidentSession(id=key_of(token), person_pk=person_pk,
+                                    csrf=secrets.token_urlsafe(32), created_at=now,
+                                    last_seen_at=now, address=address[:64],
+                                    issuer=issuer[:300]))
+    return token
+
+
+def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
+            now: datetime | None = None) -> ResidentSessionView | None:
+    """The resident of a valid token, else None (an expired session is ended)."""
+    if not _valid(token):
+        return None
+    assert isinstance(token, str)
+    now = now or datetime.now()
+    with Session(engine) as session, session.begin():
+        row = session.get(ResidentSession, key_of(token))
+        if row is None or row.ended_at is not None:
+            return None
+        reason = None
+        if now - row.created_at >= lifetimes.absolute:
+            reason = EXPIRED
+        elif now - row.last_seen_at >= lifetimes.idle:
+            reason = IDLE
+        if reason is not None:
+            row.ended_at, row.end_reason = now, reason
+            return None
+        person = session.get(Person, row.person_pk)
+        if person is None:
+            return None
+        if now - row.last_seen_at >= TOUCH_INTERVAL:
+            row.last_seen_at = now
+        return ResidentSessionView(person.id, person.person_id, person.name,
+                                   person.language, row.csrf)
+
+
+def end(engine: Engine, token: object, reason: str = SIGNED_OUT,
+        now: datetime | None = None) -> bool:
+    """End the session of ``token``; whether one was open."""
+    if not _valid(token):
+        return False
+    assert isinstance(token, str)
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(ResidentSession)
+            .where(ResidentSession.id == key_of(token), ResidentSession.ended_at.is_(None))
+            .values(ended_at=now or datetime.now(), end_reason=reason))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def remember_sign_in(engine: Engine, state: str, pending: PendingSignIn,
+                     now: datetime | None = None) -> None:
+    """Keep an identification in progress under ``state`` (old ones are dropped)."""
+    now = now or datetime.now()
+    with Session(engine) as session, session.begin():
+        session.execute(delete(ResidentSignIn)
+                        .where(ResidentSignIn.created_at < now - SIGN_IN_TTL))
+        session.add(ResidentSignIn(id=key_of(state), nonce=pending.nonce,
+                                   code_verifier=pending.code_verifier,
+                                   redirect_uri=pending.redirect_uri[:500],
+                                   next_path=pending.next_path[:500],
+                                   language=pending.language[:5], created_at=now))
+
+
+def take_sign_in(engine: Engine, state: object, now: datetime | None = None
+                 ) -> PendingSignIn | None:
+    """The identification started with ``state`` (removed: it can be taken once), or None
+    when unknown, already taken or older than :data:`SIGN_IN_TTL`."""
+    if not _valid(state):
+        return None
+    assert isinstance(state, str)
+    now = now or datetime.now()
+    with Session(engine) as session, session.begin():
+        row = session.get(ResidentSignIn, key_of(state))
+        if row is None:
+            return None
+        taken = session.execute(delete(ResidentSignIn).where(ResidentSignIn.id == row.id))
+        if taken.rowcount != 1 or now - row.created_at > SIGN_IN_TTL:  # type: ignore[attr-defined]
+            return None
+        return PendingSignIn(row.nonce, row.code_verifier, row.redirect_uri, row.next_path,
+                             row.language)
+
+
+def open_sessions(engine: Engine, person_pk: int) -> int:
+    """How many sessions of ``person_pk`` have not ended (some may have run out)."""
+    with Session(engine) as session:
+        return len(session.scalars(select(ResidentSession.id).where(
+            ResidentSession.person_pk == person_pk, ResidentSession.ended_at.is_(None))).all())
