@@ -571,3 +571,25 @@ class ResidentSignIn(Base):
     next_path: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(5), default="fi")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+# ---- front door channels (migration 0010; docs/chat.md) ----
+
+
+class CaseContact(Base):
+    """How a resident opened a case at the front door (``care/contact.py``, ``care/chat.py``):
+    ``kind`` (message, e_form, callback, renewal, chat), the contact ``line_id`` it came in
+    on, the e-form's id and answers (JSON), and — recorded when a professional closes it —
+    the ``resolution`` (advice, self_care, prescription_renewed) and whether the need was
+    resolved at first contact."""
+
+    __tablename__ = "case_contacts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    line_id: Mapped[str] = mapped_column(String(64))
+    form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    form_data: Mapped[str] = mapped_column(Text, default="{}")
+    resolution: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    resolved_first_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (Index("ix_case_contacts_line_kind", "line_id", "kind"),)

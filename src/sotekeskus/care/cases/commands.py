@@ -93,8 +93,12 @@ def open_case(uow: UnitOfWork, contact: Contact, *, now: datetime,
     window = (contact.callback_from, contact.callback_to)
     if window[0] and window[1] and window[1] < window[0]:
         raise InvalidInput("callback_to: must not be before callback_from")
-    uow.authorise(Action.WORK_CASES, [contact.unit_id])
-    person = get_person(uow.session, contact.person_pk)
+    if uow.actor.role is Role.RESIDENT:  # the front door: a resident opens their own case
+        person = get_person(uow.session, contact.person_pk)
+        uow.authorise(Action.ACT_ON_OWN_CASE, person_id=person.person_id)
+    else:
+        uow.authorise(Action.WORK_CASES, [contact.unit_id])
+        person = get_person(uow.session, contact.person_pk)
     at = contact_at or now
     case = CareCase(
         person_pk=person.id, channel=channel.value, state=CaseState.NEW.value,

@@ -102,3 +102,22 @@ def parse_code(enum: type[E], value: str, field: str) -> E:
     except ValueError:
         allowed = ", ".join(str(m.value) for m in enum)
         raise CodeError(f"{field}: unknown code {value!r}; allowed: {allowed}") from None
+class Resolution(StrEnum):
+    """What met the need when a case closes ``resolved`` at first contact
+    (operations.md: "resolve (advice, self-care, prescription renewed)")."""
+
+    ADVICE = "advice"
+    SELF_CARE = "self_care"
+    PRESCRIPTION_RENEWED = "prescription_renewed"
+
+
+class ContactKind(StrEnum):
+    """How a resident opened a case at the front door (the channel it lands in:
+    message → ``message``, e_form and renewal → ``e_form``, callback → ``phone``,
+    chat → ``chat``)."""
+
+    MESSAGE = "message"
+    E_FORM = "e_form"
+    CALLBACK = "callback"  # a call-back request with a promised window
+    RENEWAL = "renewal"  # prescription renewal
+    CHAT = "chat"
