@@ -571,6 +571,8 @@ class ResidentSignIn(Base):
     next_path: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(5), default="fi")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 # ---- front door channels (migration 0010; docs/chat.md) ----
 
 

@@ -102,6 +102,8 @@ def parse_code(enum: type[E], value: str, field: str) -> E:
     except ValueError:
         allowed = ", ".join(str(m.value) for m in enum)
         raise CodeError(f"{field}: unknown code {value!r}; allowed: {allowed}") from None
+
+
 class Resolution(StrEnum):
     """What met the need when a case closes ``resolved`` at first contact
     (operations.md: "resolve (advice, self-care, prescription renewed)")."""
