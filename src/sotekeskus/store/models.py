@@ -536,6 +536,30 @@ class CatalogueVersion(Base):
     __table_args__ = (UniqueConstraint("kind", "version"),)
 
 
+# ---- front door channels (migration 0010; docs/chat.md) ----
+
+
+class CaseContact(Base):
+    """How a resident opened a case at the front door (``care/contact.py``, ``care/chat.py``):
+    ``kind`` (message, e_form, callback, renewal, chat), the contact ``line_id`` it came in
+    on, the e-form's id and answers (JSON), and — recorded when a professional closes it —
+    the ``resolution`` (advice, self_care, prescription_renewed) and whether the need was
+    resolved at first contact."""
+
+    __tablename__ = "case_contacts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    line_id: Mapped[str] = mapped_column(String(64))
+    form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    form_data: Mapped[str] = mapped_column(Text, default="{}")
+    resolution: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    resolved_first_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (Index("ix_case_contacts_line_kind", "line_id", "kind"),)
+
+
 # ---- the resident front door: identification and sessions (migration 0008; docs/front-door.md) ----
 
 
@@ -573,25 +597,156 @@ class ResidentSignIn(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
-# ---- front door channels (migration 0010; docs/chat.md) ----
+# ---- migration 0011: the pathways' stored model runs, professionals' marks, outcome
+# measurements and experience responses (docs/pathways.md, docs/models.md)
 
 
-class CaseContact(Base):
-    """How a resident opened a case at the front door (``care/contact.py``, ``care/chat.py``):
-    ``kind`` (message, e_form, callback, renewal, chat), the contact ``line_id`` it came in
-    on, the e-form's id and answers (JSON), and — recorded when a professional closes it —
-    the ``resolution`` (advice, self_care, prescription_renewed) and whether the need was
-    resolved at first contact."""
+class RiskModelRun(Base):
+    """One stored evaluation of a risk model (``sotekeskus models evaluate --db``): the
+    fitted parameters the professional's list applies (``parameters``, JSON: features,
+    scaler means and scales, coefficients, intercept, threshold), the evaluation's figures
+    (``evaluation``, JSON) and the model card text it printed (``card``, Markdown)."""
 
-    __tablename__ = "case_contacts"
+    __tablename__ = "risk_model_runs"
 
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    line_id: Mapped[str] = mapped_column(String(64))
-    form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    form_data: Mapped[str] = mapped_column(Text, default="{}")
-    resolution: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    resolved_first_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    parameters: Mapped[str] = mapped_column(Text)
+    evaluation: Mapped[str] = mapped_column(Text)
+    card: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_case_contacts_line_kind", "line_id", "kind"),)
+
+class RiskMark(Base):
+    """A professional's mark on a person of a risk list: the listing was justified or not
+    (append-only: a later mark of the same person, model and list day supersedes, both kept)."""
+
+    __tablename__ = "risk_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[int] = mapped_column(ForeignKey("risk_model_runs.id"))
+    person_id: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[str] = mapped_column(String(200))
+    list_day: Mapped[date] = mapped_column(Date)
+    justified: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    marked_by: Mapped[str] = mapped_column(String(100))
+    marked_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_risk_marks_model_person", "model", "person_id", "list_day"),)
+
+
+class OutcomeMeasurement(Base):
+    """A scored outcome measurement (PHQ-9, GAD-7, WHO-5 …) imported from a measurements file;
+    one row per person, instrument, day, unit and service area (a re-import replaces it)."""
+
+    __tablename__ = "outcome_measurements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    instrument: Mapped[str] = mapped_column(String(64))
+    measured_on: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[str] = mapped_column(String(200))
+    service_area: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("person_id", "instrument", "measured_on", "unit_id",
+                                       "service_area", name="uq_outcome_measurements_key"),)
+
+
+class ExperienceResponse(Base):
+    """One answer to the 0–10 recommendation question (the comment is never stored); a file
+    is imported once (``batch_sha256`` of its bytes, with the line)."""
+
+    __tablename__ = "experience_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_sha256: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    responded_on: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("batch_sha256", "line",
+                                       name="uq_experience_responses_line"),)
+
+
+# ---- interop: OAuth2 client credentials of the FHIR API (migration 0012; docs/fhir.md) ----
+
+
+class ApiClientSecret(Base):
+    """The client secret of an API client (argon2 hash; shown once when set), for the token
+    endpoint's client-credentials grant."""
+
+    __tablename__ = "api_client_secrets"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiAccessToken(Base):
+    """A short-lived bearer token issued by the token endpoint (only its SHA-256 is kept),
+    with the scopes granted (space-separated, a subset of the client's); it ends at
+    ``expires_at`` or when the client is revoked."""
+
+    __tablename__ = "api_access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+# ---- questionnaires of the front door (migration 0009; care/questionnaires, docs/questionnaires.md)
+
+
+class QuestionnaireVersion(Base):
+    """One version of a FHIR R4 Questionnaire (``resource``: its JSON) with its outcome rules
+    (``rules``: YAML). Versions are never changed or replaced: a new one is a new row."""
+
+    __tablename__ = "questionnaires"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(300))
+    version: Mapped[str] = mapped_column(String(64))
+    fhir_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    resource: Mapped[str] = mapped_column(Text)
+    rules: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("url", "version", name="uq_questionnaires_url_version"),)
+
+
+class QuestionnaireResponseRow(Base):
+    """A resident's answers (``resource``: the R4 QuestionnaireResponse JSON) to one
+    questionnaire version, the outcome and the rule that fired, and the case it opened
+    (none for an emergency: the resident was told to call 112)."""
+
+    __tablename__ = "questionnaire_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    questionnaire_url: Mapped[str] = mapped_column(String(300))
+    questionnaire_version: Mapped[str] = mapped_column(String(64))
+    person_pk: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True,
+                                                index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    rule_id: Mapped[str] = mapped_column(String(100))
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str] = mapped_column(String(5))
+    resource: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_questionnaire_responses_version", "questionnaire_url",
+                            "questionnaire_version"),)

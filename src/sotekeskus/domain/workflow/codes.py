@@ -92,6 +92,15 @@ class ScheduleExceptionKind(StrEnum):
     EXTRA = "extra"
 
 
+class QuestionnaireOutcome(StrEnum):
+    """The recommendation of a questionnaire's outcome rule (docs/questionnaires.md)."""
+
+    EMERGENCY = "emergency"  # call 112 now: shown at once, nothing else asked
+    URGENT = "urgent"  # same-day contact
+    NON_URGENT = "non_urgent"  # routed to a service, booking where the service allows it
+    SELF_CARE = "self_care"  # advice
+
+
 E = TypeVar("E", bound=StrEnum)
 
 
