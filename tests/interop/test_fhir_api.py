@@ -67,9 +67,15 @@ def test_capability_statement_is_r4_and_lists_only_what_exists(app):
     assert body["fhirVersion"] == "4.0.1"
     kinds = {r["type"]: [i["code"] for i in r["interaction"]]
              for r in body["rest"][0]["resource"]}
-    assert kinds == {"Patient": ["read", "search-type"], "Task": ["read", "search-type"],
-                     "Appointment": ["read", "search-type"],
+    read_search = ["read", "search-type"]
+    assert kinds == {"Patient": read_search, "Task": read_search,
+                     "Appointment": [*read_search, "create", "update", "patch"],
+                     "Communication": read_search, "Practitioner": read_search,
+                     "PractitionerRole": read_search, "HealthcareService": read_search,
+                     "Schedule": read_search, "Slot": read_search, "AuditEvent": read_search,
                      "QuestionnaireResponse": ["create"]}
+    security = body["rest"][0]["security"]["extension"][0]
+    assert security["extension"][0]["valueUri"].endswith("/fhir/auth/token")
 
 
 def test_no_token_bad_token_and_revoked_token_are_401(app):

@@ -218,7 +218,8 @@ def import_fhir(
               highlight=False)
 
 
-clients_app = typer.Typer(help="Clients of the FHIR API: scoped bearer tokens.",
+clients_app = typer.Typer(help="Clients of the FHIR API: scoped bearer tokens and OAuth2 "
+                               "client credentials.",
                           no_args_is_help=True)
 
 
@@ -272,7 +273,7 @@ def clients_list(db: DbOption = None) -> None:
 @clients_app.command("revoke")
 def clients_revoke(name: Annotated[str, typer.Argument(help="Client name")],
                    db: DbOption = None) -> None:
-    """Revoke an API client: its token stops working at once."""
+    """Revoke an API client: its static token and its access tokens stop working at once."""
     from sotekeskus.interop.fhir.clients import ClientError, revoke_client
     from sotekeskus.store.database import make_engine, resolve_url
 
@@ -284,3 +285,26 @@ def clients_revoke(name: Annotated[str, typer.Argument(help="Client name")],
     finally:
         engine.dispose()
     out.print(f"Revoked API client {name}.", highlight=False)
+
+
+@clients_app.command("secret")
+def clients_secret(name: Annotated[str, typer.Argument(help="Client name")],
+                   db: DbOption = None) -> None:
+    """Set a new client secret for the OAuth2 token endpoint (POST /fhir/auth/token,
+    grant_type=client_credentials; client id = the client's name); prints it once (only an
+    argon2 hash is stored) and replaces any earlier secret."""
+    from sotekeskus.interop.fhir.clients import ClientError
+    from sotekeskus.interop.fhir.oauth import set_secret
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    engine = make_engine(resolve_url(db))
+    try:
+        upgrade(engine)
+        secret = set_secret(engine, name)
+    except ClientError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    out.print(f"New client secret of API client {name}, shown only now:", highlight=False)
+    out.print(secret, highlight=False, markup=False)

@@ -119,14 +119,27 @@ def outcome(code: str, message: str, severity: str = "error") -> dict[str, Any]:
             "issue": [{"severity": severity, "code": code, "diagnostics": message}]}
 
 
-def capability_statement(base: str) -> dict[str, Any]:
-    """What the API implements — only that."""
-    def rest(kind: str, interactions: list[str], params: list[tuple[str, str]]
-             ) -> dict[str, Any]:
+#: The SMART extension naming the OAuth2 endpoints in a CapabilityStatement.
+SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def capability_statement(base: str, resources: list[tuple[str, list[str],
+                                                          list[tuple[str, str]],
+                                                          dict[str, str]]],
+                         token_url: str) -> dict[str, Any]:
+    """What the API implements — only that: ``resources`` (type, interactions, search
+    parameters (name, type), notes on parameters) and the token endpoint."""
+    def rest(kind: str, interactions: list[str], params: list[tuple[str, str]],
+             notes: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {"type": kind,
                                "interaction": [{"code": i} for i in interactions]}
         if params:
-            out["searchParam"] = [{"name": n, "type": t} for n, t in params]
+            out["searchParam"] = []
+            for name, kind_of in params:
+                param = {"name": name, "type": kind_of}
+                if name in notes:
+                    param["documentation"] = notes[name]
+                out["searchParam"].append(param)
         return out
 
     return {
@@ -137,18 +150,23 @@ def capability_statement(base: str) -> dict[str, Any]:
         "implementation": {"description": "sotekeskus FHIR R4 API", "url": base},
         "rest": [{
             "mode": "server",
-            "security": {"description": "Bearer tokens of API clients (sotekeskus api-clients "
-                         "create) with SMART-style system scopes; every read is audited; "
-                         "the access policy of the client's role and units applies."},
-            "resource": [
-                rest("Patient", ["read", "search-type"], [("identifier", "token"),
-                                                          ("_id", "token")]),
-                rest("Task", ["read", "search-type"], [("patient", "reference")]),
-                rest("Appointment", ["read", "search-type"], [("patient", "reference")]),
-                rest("QuestionnaireResponse", ["create"], []),
-            ],
-            "operation": [{"name": "export",
-                           "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
-                                         "export"}],
+            "security": {
+                "extension": [{"url": SMART_OAUTH_URIS, "extension": [
+                    {"url": "token", "valueUri": token_url}]}],
+                "service": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                    "code": "SMART-on-FHIR"}]}],
+                "description": "OAuth2 client credentials (the token endpoint; short-lived "
+                               "bearer tokens) or static bearer tokens of API clients "
+                               "(sotekeskus api-clients), with SMART-style system scopes; "
+                               "every read is audited; the access policy of the client's "
+                               "role and units applies."},
+            "resource": [rest(*r) for r in resources],
+            "operation": [
+                {"name": "export",
+                 "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+                {"name": "book",
+                 "definition": "http://fhir.org/guides/argonaut/scheduling/"
+                               "OperationDefinition/appointment-book"}],
         }],
     }

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 #: Resource types the API serves, for scopes.
-SCOPE_TYPES = ("Patient", "Task", "Appointment", "QuestionnaireResponse", "Organization",
-               "EpisodeOfCare", "Encounter", "*")
+SCOPE_TYPES = ("Patient", "Task", "Appointment", "QuestionnaireResponse", "Questionnaire",
+               "Organization", "EpisodeOfCare", "Encounter", "Schedule", "Slot",
+               "Practitioner", "PractitionerRole", "HealthcareService", "Communication",
+               "AuditEvent", "*")
 _SCOPE = re.compile(r"system/(" + "|".join(re.escape(t) for t in SCOPE_TYPES)
                     + r")\.(read|write|\*)")
 
@@ -99,7 +101,8 @@ def create_client(engine: Engine, name: str, role: str, units: list[str],
     return Client(client_id, name, parsed_role, frozenset(units), granted), token
 
 
-def _client(row: object) -> Client:
+def client_from_row(row: object) -> Client:
+    """A :class:`Client` from an ``api_clients`` row."""
     return Client(row.id, row.name, Role(row.role),  # type: ignore[attr-defined]
                   frozenset(u for u in row.units.split(",") if u),  # type: ignore[attr-defined]
                   frozenset(row.scopes.split()),  # type: ignore[attr-defined]
@@ -107,17 +110,21 @@ def _client(row: object) -> Client:
 
 
 def authenticate(engine: Engine, token: str) -> Client | None:
-    """The active client holding ``token``, or None."""
+    """The active client holding ``token`` (its static token, or an unexpired access token
+    from the token endpoint: :mod:`sotekeskus.interop.fhir.oauth`), or None."""
     from sqlalchemy import select
 
+    from sotekeskus.interop.fhir.oauth import authenticate_access_token
     from sotekeskus.store.models import ApiClient
 
     if not token or len(token) > 200:
         return None
+    if token.startswith("at_"):
+        return authenticate_access_token(engine, token)
     with engine.connect() as conn:
         row = conn.execute(select(ApiClient).where(
             ApiClient.token_sha256 == _digest(token), ApiClient.revoked_at.is_(None))).first()
-    return _client(row) if row is not None else None
+    return client_from_row(row) if row is not None else None
 
 
 def list_clients(engine: Engine) -> list[Client]:
@@ -126,7 +133,8 @@ def list_clients(engine: Engine) -> list[Client]:
     from sotekeskus.store.models import ApiClient
 
     with engine.connect() as conn:
-        return [_client(r) for r in conn.execute(select(ApiClient).order_by(ApiClient.name))]
+        return [client_from_row(r)
+                for r in conn.execute(select(ApiClient).order_by(ApiClient.name))]
 
 
 def revoke_client(engine: Engine, name: str) -> None:

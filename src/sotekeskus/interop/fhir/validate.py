@@ -17,7 +17,9 @@ from typing import Any
 
 SUPPORTED = ("Organization", "Location", "Patient", "EpisodeOfCare", "Encounter", "Task",
              "Appointment", "Bundle", "OperationOutcome", "CapabilityStatement",
-             "QuestionnaireResponse")
+             "Questionnaire", "QuestionnaireResponse", "Schedule", "Slot", "Practitioner",
+             "PractitionerRole", "HealthcareService", "Communication", "AuditEvent",
+             "Parameters")
 
 
 class R4ValidationError(ValueError):

@@ -1,21 +1,23 @@
 """The FHIR R4 REST API (``/fhir/…``), docs/fhir.md.
 
-Its own guard: a bearer token of an API client (:mod:`sotekeskus.interop.fhir.clients`),
-never the web session. Every request is decided twice: the client's **scopes** say which
-resource types and modes the API lets it touch, and **the one access policy**
-(:func:`sotekeskus.domain.access_policy.may`) decides, for the client's role and units, what
-data it may see — the same answer a staff account with that role would get. Every read of
-a person's data is audited (``UnitOfWork.audit_read``, in the same transaction) with the
-resident as subject; refusals are audited too. Every resource returned is validated against
-FHIR R4 (:func:`~sotekeskus.interop.fhir.validate.validate_r4`).
+Its own guard: a bearer token of an API client (:mod:`sotekeskus.interop.fhir.clients`: a
+static scoped token, or a short-lived token from the OAuth2 client-credentials endpoint,
+``web/api/fhir_token.py``), never the web session. Every request is decided twice: the
+client's **scopes** say which resource types and modes the API lets it touch, and **the one
+access policy** (:func:`sotekeskus.domain.access_policy.may`) decides, for the client's role
+and units, what data it may see — the same answer a staff account with that role would get.
+Every read is audited (``UnitOfWork.audit_read``, in the same transaction, purpose
+``fhir-api``) with the resident as subject when it is a resident's data; refusals are
+audited too. Every resource returned is validated against FHIR R4
+(:func:`~sotekeskus.interop.fhir.validate.validate_r4`).
 
-Implemented: ``GET /fhir/metadata``; ``Patient`` read and search (``identifier``, ``_id``);
-``Task`` (a workdesk case) read and search (``patient``); ``Appointment`` (a booking, with
-the Finnish Scheduling booking-status extension) read and search (``patient``);
+Read and search of every resource type go through **one path** driven by the table
+:data:`sotekeskus.web.api.fhir_search.KINDS` (Patient, Task, Appointment, Communication,
+Practitioner, PractitionerRole, HealthcareService, Schedule, Slot, AuditEvent). Besides:
+``GET /fhir/metadata``; booking (``POST Appointment``, ``$book``) and cancelling (``PUT`` /
+``PATCH``) through the workdesk's atomic booking (``web/api/fhir_booking.py``);
 ``POST QuestionnaireResponse`` (opens a case in the workdesk, channel questionnaire); the
-bulk ``$export`` (kick-off, status, files). Not implemented (not in the
-CapabilityStatement): booking an Appointment, Schedule / Slot, Practitioner, Communication,
-AuditEvent.
+bulk ``$export`` (kick-off, status, files); the token endpoint and the SMART configuration.
 """
 
 from __future__ import annotations
@@ -24,304 +26,144 @@ import json
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from sqlalchemy import select
 
-from sotekeskus.domain.access_policy import Action, Resource, may
+from sotekeskus.domain.access_policy import Action, may
 from sotekeskus.interop.fhir import api_resources as api
-from sotekeskus.interop.fhir.clients import Client, authenticate
+from sotekeskus.interop.fhir.clients import Client
 from sotekeskus.interop.fhir.validate import R4ValidationError, validate_r4
+from sotekeskus.web.api import fhir_booking, fhir_token
+from sotekeskus.web.api.fhir_common import (
+    FHIR_JSON,
+    PURPOSE,
+    ApiError,
+    base_url,
+    guard,
+    work,
+)
+from sotekeskus.web.api.fhir_common import error as _error
+from sotekeskus.web.api.fhir_common import respond as _respond
+from sotekeskus.web.api.fhir_search import (
+    BY_NAME,
+    DEFAULT_COUNT,
+    KINDS,
+    MAX_COUNT,
+    Ctx,
+    Kind,
+    Query,
+    task_of,
+)
+
+__all__ = ["FHIR_JSON", "router"]
 
 router = APIRouter(prefix="/fhir")
-FHIR_JSON = "application/fhir+json"
-PURPOSE = "fhir-api"
+router.include_router(fhir_token.router)
+router.include_router(fhir_booking.router)
 _JOB = re.compile(r"[a-f0-9]{32}")
+#: Query parameters every search accepts besides its own.
+_COMMON = ("_count", "_format")
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-def _respond(resource: dict[str, Any], status: int = 200,
-             headers: dict[str, str] | None = None) -> Response:
-    validate_r4(resource)
-    return Response(json.dumps(resource, ensure_ascii=False), status_code=status,
-                    media_type=FHIR_JSON, headers=headers)
-
-
-def _error(exc: ApiError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="fhir"'} if exc.status == 401 else None
-    return Response(json.dumps(api.outcome(exc.code, str(exc))), status_code=exc.status,
-                    media_type=FHIR_JSON, headers=headers)
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/fhir"
-
-
-def _client(request: Request, resource_type: str, mode: str) -> Client:
-    """The guard: a valid bearer token whose scopes allow ``mode`` on ``resource_type``."""
-    from sotekeskus.store import audit
-
-    engine = request.app.state.engine
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    client = authenticate(engine, token) if token else None
-    if client is None:
-        raise ApiError(401, "login", "a valid bearer token of an API client is required")
-    if not client.allows(resource_type, mode):
-        audit.record(engine, client.actor.name, audit.DENIED, f"fhir:{resource_type}",
-                     f"scope system/{resource_type}.{mode} not granted")
-        raise ApiError(403, "forbidden", f"the client's scopes do not include "
-                                         f"system/{resource_type}.{mode}")
-    return client
-
-
-@contextmanager
-def _work(request: Request, client: Client) -> Iterator[Any]:
-    from sotekeskus.care.errors import InvalidInput, NotFound
-    from sotekeskus.care.unit_of_work import NotAllowed, UnitOfWork
-
-    try:
-        with UnitOfWork(request.app.state.engine, client.actor, PURPOSE) as uow:
-            yield uow
-    except NotAllowed as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
-    except NotFound as exc:
-        raise ApiError(404, "not-found", str(exc)) from None
-    except InvalidInput as exc:
-        raise ApiError(400, "invalid", str(exc)) from None
-
-
-def _allowed_units(client: Client, units: set[str]) -> set[str]:
-    """The units among ``units`` whose person-level data the client's role may see (the
-    workdesk's or a manager's person-level view)."""
-    out = set()
-    for unit in units:
-        for action in (Action.WORK_CASES, Action.VIEW_PERSONS):
-            if may(client.actor, action, Resource.units([unit])).allowed:
-                out.add(unit)
-                break
-    return out
-
-
-def _visible(uow: Any, client: Client, person: Any) -> bool:
-    from sotekeskus.store.models import CareCase
-
-    units = set(uow.session.scalars(select(CareCase.unit_id).where(
-        CareCase.person_pk == person.id)))
-    return bool(_allowed_units(client, units))
-
-
-def _refuse(uow: Any, what: str) -> None:
-    """Audit the refusal in its own transaction (the unit of work rolls back) and raise."""
-    from sotekeskus.store import audit
-
-    audit.record(uow.engine, uow.actor.name, audit.DENIED, what,
-                 f"no unit of this resident is among the client's; purpose={PURPOSE}")
-    raise ApiError(403, "forbidden", "the access policy does not let this client see this "
-                                     "resident (no case in the client's units)")
+_base = base_url
+_client = guard
+_work = work
 
 
 # ---- capability ----------------------------------------------------------------------------
 @router.get("/metadata")
 def metadata(request: Request) -> Response:
-    return _respond(api.capability_statement(_base(request)))
+    resources = [(k.name, ["read", "search-type"], list(k.params), k.notes) for k in KINDS]
+    for entry in resources:
+        if entry[0] == "Appointment":
+            entry[1].extend(["create", "update", "patch"])
+    resources.append(("QuestionnaireResponse", ["create"], [], {}))
+    return _respond(api.capability_statement(_base(request), resources,
+                                             fhir_token.token_url(request)))
 
 
-# ---- Patient -------------------------------------------------------------------------------
-def _person_by(uow: Any, *, person_id: str | None = None, hetu: str | None = None) -> Any:
-    from sotekeskus.store.models import Person
+# ---- read and search: one path for every resource type of the table -----------------------
+def _query(request: Request, kind: Kind) -> Query:
+    allowed = {name for name, _ in kind.params}
+    values: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        if name not in allowed and name not in _COMMON:
+            raise ApiError(400, "not-supported", f"search parameter {name[:60]!r} is not "
+                           f"supported for {kind.name}; supported: "
+                           + ", ".join(sorted(allowed | {"_count"})))
+        values.setdefault(name, []).append(value)
+    count = DEFAULT_COUNT
+    if "_count" in values:
+        text = values.pop("_count")[-1]
+        if not text.isdigit() or not 1 <= int(text) <= MAX_COUNT:
+            raise ApiError(400, "value", f"_count: a whole number 1–{MAX_COUNT}")
+        count = int(text)
+    values.pop("_format", None)
+    if kind.needs_param and not values:
+        raise ApiError(400, "required", kind.needs_param)
+    return Query(values, count)
 
-    query = select(Person)
-    query = (query.where(Person.person_id == person_id) if person_id is not None
-             else query.where(Person.hetu == hetu))
-    return uow.session.scalar(query)
 
-
-@router.get("/Patient/{pid}")
-def read_patient(pid: str, request: Request) -> Response:
+def _read(kind: Kind, rid: str, request: Request) -> Response:
     try:
-        client = _client(request, "Patient", "read")
+        client = _client(request, kind.name, "read")
         with _work(request, client) as uow:
-            person = _person_by(uow, person_id=pid)
-            if person is None:
-                raise ApiError(404, "not-found", f"no Patient/{pid}")
-            if not _visible(uow, client, person):
-                _refuse(uow, f"fhir:Patient/{pid}")
-            uow.audit_read(f"fhir:Patient/{pid}", "read", subject_person_id=person.person_id)
-            body = api.patient(person)
+            found = kind.read(Ctx(uow, client), rid)
+            uow.audit_read(f"fhir:{kind.name}/{rid}", "read", subject_person_id=found.subject)
+        return _respond(found.resource)
+    except ApiError as exc:
+        return _error(exc)
+
+
+def _search(kind: Kind, request: Request) -> Response:
+    try:
+        client = _client(request, kind.name, "read")
+        query = _query(request, kind)
+        with _work(request, client) as uow:
+            ctx = Ctx(uow, client)
+            found = kind.search(ctx, query)
+            target = f"fhir:{kind.name}?{request.url.query}"[:500]
+            subjects = sorted({f.subject for f in found if f.subject})
+            for subject in subjects:
+                n = sum(1 for f in found if f.subject == subject)
+                uow.audit_read(target, f"search: {n}", subject_person_id=subject)
+            if not subjects:
+                uow.audit_read(target, f"search: {len(found)}")
+        body = api.bundle([f.resource for f in found], _base(request))
+        if ctx.total is not None:
+            body["total"] = ctx.total
         return _respond(body)
     except ApiError as exc:
         return _error(exc)
 
 
-@router.get("/Patient")
-def search_patient(request: Request, identifier: str | None = None,
-                   _id: str | None = None) -> Response:
-    try:
-        client = _client(request, "Patient", "read")
-        if identifier is None and _id is None:
-            raise ApiError(400, "required", "search Patient by identifier "
-                           f"({api.SYS_HETU}|<HETU>) or _id")
-        hetu = None
-        if identifier is not None:
-            system, _, value = identifier.rpartition("|")
-            if system != api.SYS_HETU or not value:
-                raise ApiError(400, "value", f"identifier: use {api.SYS_HETU}|<HETU>")
-            hetu = value.upper()
-        entries = []
-        with _work(request, client) as uow:
-            person = _person_by(uow, person_id=_id) if _id is not None else _person_by(
-                uow, hetu=hetu)
-            if person is not None and hetu is not None and _id is not None and \
-                    person.hetu != hetu:
-                person = None
-            if person is not None and _visible(uow, client, person):
-                uow.audit_read(f"fhir:Patient/{person.person_id}", "search",
-                               subject_person_id=person.person_id)
-                entries.append(api.patient(person))
-            else:
-                uow.audit_read("fhir:Patient", "search: no match visible to the client")
-        return _respond(api.bundle(entries, _base(request)))
-    except ApiError as exc:
-        return _error(exc)
+def _register(kind: Kind) -> None:
+    def read(rid: str, request: Request) -> Response:
+        return _read(kind, rid, request)
+
+    def search(request: Request) -> Response:
+        return _search(kind, request)
+
+    read.__name__, search.__name__ = f"read_{kind.name}", f"search_{kind.name}"
+    router.add_api_route(f"/{kind.name}/{{rid}}", read, methods=["GET"])
+    router.add_api_route(f"/{kind.name}", search, methods=["GET"])
 
 
-# ---- Task (workdesk case) -----------------------------------------------------------------
-def _task(uow: Any, case: Any) -> dict[str, Any]:
-    from sotekeskus.store.models import Person, User
-
-    person = uow.session.get(Person, case.person_pk)
-    owner = (uow.session.scalar(select(User.username).where(User.id == case.owner_user_id))
-             if case.owner_user_id else None)
-    return api.task(case, person.person_id, owner)
-
-
-@router.get("/Task/{tid}")
-def read_task(tid: str, request: Request) -> Response:
-    from sotekeskus.store.models import CareCase, Person
-
-    try:
-        client = _client(request, "Task", "read")
-        with _work(request, client) as uow:
-            case = uow.session.get(CareCase, int(tid)) if tid.isdigit() and len(tid) < 12 \
-                else None
-            if case is None:
-                raise ApiError(404, "not-found", f"no Task/{tid}")
-            person = uow.session.get(Person, case.person_pk)
-            if not _allowed_units(client, {case.unit_id}):
-                _refuse(uow, f"fhir:Task/{tid}")
-            uow.audit_read(f"fhir:Task/{tid}", "read", subject_person_id=person.person_id)
-            body = _task(uow, case)
-        return _respond(body)
-    except ApiError as exc:
-        return _error(exc)
-
-
-@router.get("/Task")
-def search_task(request: Request, patient: str | None = None) -> Response:
-    from sotekeskus.store.models import CareCase
-
-    try:
-        client = _client(request, "Task", "read")
-        if not patient:
-            raise ApiError(400, "required", "search Task by patient (Patient/<id>)")
-        pid = patient.removeprefix("Patient/")
-        entries = []
-        with _work(request, client) as uow:
-            person = _person_by(uow, person_id=pid)
-            if person is not None:
-                cases = list(uow.session.scalars(select(CareCase).where(
-                    CareCase.person_pk == person.id).order_by(CareCase.id)))
-                allowed = _allowed_units(client, {c.unit_id for c in cases})
-                entries = [_task(uow, c) for c in cases if c.unit_id in allowed]
-                if entries:
-                    uow.audit_read(f"fhir:Task?patient={pid}", f"search: {len(entries)}",
-                                   subject_person_id=person.person_id)
-        return _respond(api.bundle(entries, _base(request)))
-    except ApiError as exc:
-        return _error(exc)
-
-
-# ---- Appointment (a booking) ---------------------------------------------------------------
-def _appointment(uow: Any, appt: Any) -> dict[str, Any]:
-    from sotekeskus.interop.codes import load_maps
-    from sotekeskus.store.models import Person, ScheduleSlot, User
-
-    slot = uow.session.get(ScheduleSlot, appt.slot_id)
-    person = uow.session.get(Person, appt.person_pk)
-    professional = uow.session.scalar(select(User.username).where(User.id == slot.user_id))
-    table = load_maps()["booking_status"]
-    labels = {code: table.rows[code]["label"] for code in table.codes}
-    return api.appointment(appt, slot, person.person_id, professional, labels)
-
-
-@router.get("/Appointment/{aid}")
-def read_appointment(aid: str, request: Request) -> Response:
-    from sotekeskus.store.models import Appointment, Person, ScheduleSlot
-
-    try:
-        client = _client(request, "Appointment", "read")
-        with _work(request, client) as uow:
-            appt = (uow.session.get(Appointment, int(aid))
-                    if aid.isdigit() and len(aid) < 12 else None)
-            if appt is None:
-                raise ApiError(404, "not-found", f"no Appointment/{aid}")
-            slot = uow.session.get(ScheduleSlot, appt.slot_id)
-            if not _allowed_units(client, {slot.unit_id}):
-                _refuse(uow, f"fhir:Appointment/{aid}")
-            person = uow.session.get(Person, appt.person_pk)
-            uow.audit_read(f"fhir:Appointment/{aid}", "read",
-                           subject_person_id=person.person_id)
-            body = _appointment(uow, appt)
-        return _respond(body)
-    except ApiError as exc:
-        return _error(exc)
-
-
-@router.get("/Appointment")
-def search_appointment(request: Request, patient: str | None = None) -> Response:
-    from sotekeskus.store.models import Appointment, ScheduleSlot
-
-    try:
-        client = _client(request, "Appointment", "read")
-        if not patient:
-            raise ApiError(400, "required", "search Appointment by patient (Patient/<id>)")
-        pid = patient.removeprefix("Patient/")
-        entries = []
-        with _work(request, client) as uow:
-            person = _person_by(uow, person_id=pid)
-            if person is not None:
-                rows = list(uow.session.execute(
-                    select(Appointment, ScheduleSlot.unit_id)
-                    .join(ScheduleSlot, ScheduleSlot.id == Appointment.slot_id)
-                    .where(Appointment.person_pk == person.id).order_by(Appointment.id)))
-                allowed = _allowed_units(client, {unit for _, unit in rows})
-                entries = [_appointment(uow, a) for a, unit in rows if unit in allowed]
-                if entries:
-                    uow.audit_read(f"fhir:Appointment?patient={pid}",
-                                   f"search: {len(entries)}",
-                                   subject_person_id=person.person_id)
-        return _respond(api.bundle(entries, _base(request)))
-    except ApiError as exc:
-        return _error(exc)
+for _kind in KINDS:
+    _register(_kind)
+assert set(BY_NAME) == {k.name for k in KINDS}
 
 
 # ---- QuestionnaireResponse → a case in the workdesk ---------------------------------------
 @router.post("/QuestionnaireResponse")
 async def create_questionnaire_response(request: Request) -> Response:
+    from sqlalchemy import select
+
     from sotekeskus.care.cases.commands import Contact, open_case
+    from sotekeskus.store.models import Person
 
     try:
         client = _client(request, "QuestionnaireResponse", "write")
@@ -347,14 +189,15 @@ async def create_questionnaire_response(request: Request) -> Response:
         if not subject.startswith("Patient/"):
             raise ApiError(422, "required", "subject: a reference Patient/<id> is required")
         with _work(request, client) as uow:
-            person = _person_by(uow, person_id=subject[8:])
+            person = uow.session.scalar(select(Person).where(
+                Person.person_id == subject[8:]))
             if person is None:
                 raise ApiError(422, "not-found", f"subject: no {subject}")
             questionnaire = str(resource.get("questionnaire") or "questionnaire")
             case = open_case(uow, Contact(
                 person.id, "questionnaire", unit, f"Questionnaire {questionnaire}"[:300],
                 message=_answers_text(resource)), now=datetime.now().replace(microsecond=0))
-            body_out = _task(uow, case)
+            body_out = task_of(uow, case)
         base = _base(request)
         return _respond(body_out, 201, headers={"Location": f"{base}/Task/{case.id}"})
     except ApiError as exc:
