@@ -55,6 +55,7 @@ def to_resource(questionnaire: Questionnaire, answers: Answers, *, response_id: 
                 patient_id: str, authored: datetime, status: str = "completed",
                 lang: str = "fi") -> dict[str, Any]:
     """The R4 QuestionnaireResponse of ``answers`` (checked)."""
+    from sotekeskus.interop.fhir.resources import fhir_datetime
     from sotekeskus.interop.fhir.validate import validate_r4
 
     if status not in STATUSES:
@@ -63,7 +64,7 @@ def to_resource(questionnaire: Questionnaire, answers: Answers, *, response_id: 
         "resourceType": "QuestionnaireResponse", "id": response_id,
         "questionnaire": questionnaire.canonical, "status": status,
         "subject": {"reference": f"Patient/{patient_id}"},
-        "authored": authored.replace(microsecond=0).isoformat(),
+        "authored": fhir_datetime(authored),
         "language": lang,
         "item": _items(questionnaire.items, answers, lang)}
     validate_r4(resource, exact=True)

@@ -2,7 +2,7 @@
 
 A version is identified by ``url`` + ``version`` (unique); uploading a version that exists is
 refused, so a stored response always finds the exact questionnaire and rules it answered.
-"Current" is the most recently uploaded ``active`` version of a url.
+"Current" is the most recently uploaded (highest row id) ``active`` version of a url.
 """
 
 from __future__ import annotations
@@ -98,8 +98,7 @@ def current(session: Session, *, url: str | None = None, fhir_id: str | None = N
         query = query.where(QuestionnaireVersion.fhir_id == fhir_id)
     else:
         raise ValueError("current: give url or fhir_id")
-    row = session.scalar(query.order_by(QuestionnaireVersion.uploaded_at.desc(),
-                                        QuestionnaireVersion.id.desc()).limit(1))
+    row = session.scalar(query.order_by(QuestionnaireVersion.id.desc()).limit(1))
     if row is None:
         raise UnknownQuestionnaire(f"no active questionnaire {url or fhir_id}")
     return stored(row)
@@ -114,7 +113,6 @@ def rows(session: Session, url: str | None = None,
     if version is not None:
         query = query.where(QuestionnaireVersion.version == version)
     return list(session.scalars(query.order_by(QuestionnaireVersion.url,
-                                               QuestionnaireVersion.uploaded_at.desc(),
                                                QuestionnaireVersion.id.desc())))
 
 
