@@ -90,3 +90,94 @@ def set_profile(engine: Engine, user_id: int, professional_group: str, *, title:
             profile.professional_group, profile.title = group.value, title
         session.execute(delete(StaffService).where(StaffService.user_id == user_id))
         session.add_all(StaffService(user_id=user_id, service_id=s) for s in wanted)
+
+
+#: Longest title a profile keeps (the column's length).
+MAX_TITLE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    """One account as the staff administration lists it."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    units: tuple[str, ...]
+    professional_group: str | None
+    title: str
+    services: tuple[str, ...]
+
+
+def list_staff(engine: Engine, roles: Iterable[str] = (Role.PROFESSIONAL.value,
+                                                       Role.SCHEDULER.value)) -> list[StaffRow]:
+    """Accounts of ``roles`` (professionals and schedulers) with their profiles, by user
+    name."""
+    wanted = list(roles)
+    with Session(engine) as session:
+        users = session.scalars(select(User).where(User.role.in_(wanted))
+                                .order_by(User.username)).all()
+        units: dict[int, list[str]] = {}
+        for uid, unit in session.execute(select(UserUnit.user_id, UserUnit.unit_id)
+                                         .order_by(UserUnit.unit_id)):
+            units.setdefault(uid, []).append(unit)
+        services: dict[int, list[str]] = {}
+        for uid, service in session.execute(select(StaffService.user_id,
+                                                   StaffService.service_id)
+                                            .order_by(StaffService.service_id)):
+            services.setdefault(uid, []).append(service)
+        profiles = {p.user_id: p for p in session.scalars(select(StaffProfile))}
+        return [StaffRow(u.id, u.username, u.display_name or u.username, u.role, u.active,
+                         tuple(units.get(u.id, ())),
+                         profiles[u.id].professional_group if u.id in profiles else None,
+                         profiles[u.id].title if u.id in profiles else "",
+                         tuple(services.get(u.id, ()))) for u in users]
+
+
+def set_staff(engine: Engine, user_id: int, *, professional_group: str, title: str,
+              units: Iterable[str], services: Iterable[str],
+              known_services: Iterable[str]) -> StaffRow:
+    """Set a professional's group, title, units and services in one transaction (the
+    administrator's staff page). Every value is checked before anything is written:
+    :class:`InvalidInput` names the bad value and lists the allowed codes (groups, the
+    store's units, the catalogue's services); an empty group or no unit is refused."""
+    from sotekeskus.store.users import UserError, check_units
+
+    try:
+        group = parse_code(ProfessionalGroup, professional_group, "professional_group")
+    except CodeError as exc:
+        raise InvalidInput(str(exc)) from None
+    title = title.strip()
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"title: at most {MAX_TITLE} characters (got {len(title)})")
+    try:
+        unit_ids = check_units(engine, units)
+    except UserError as exc:
+        raise InvalidInput(str(exc)) from None
+    if not unit_ids:
+        raise InvalidInput("unit: choose at least one unit the professional works in")
+    known = sorted(set(known_services))
+    wanted = sorted({s.strip() for s in services if s.strip()})
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise InvalidInput(f"service: unknown service {unknown[0]!r}; allowed: "
+                           + ", ".join(known))
+    with Session(engine) as session, session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"staff: no user with id {user_id}")
+        role = user.role
+        profile = session.get(StaffProfile, user_id)
+        if profile is None:
+            session.add(StaffProfile(user_id=user_id, professional_group=group.value,
+                                     title=title))
+        else:
+            profile.professional_group, profile.title = group.value, title
+        session.execute(delete(StaffService).where(StaffService.user_id == user_id))
+        session.add_all(StaffService(user_id=user_id, service_id=s) for s in wanted)
+        session.execute(delete(UserUnit).where(UserUnit.user_id == user_id))
+        session.add_all(UserUnit(user_id=user_id, unit_id=u) for u in unit_ids)
+    return next(r for r in list_staff(engine, [role])
+                if r.user_id == user_id)

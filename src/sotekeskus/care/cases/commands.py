@@ -18,7 +18,7 @@ from sotekeskus.care.cases.transitions import (
     load,
     precheck,
 )
-from sotekeskus.care.catalogue import Catalogue, default_catalogue
+from sotekeskus.care.catalogue import Catalogue, current_catalogue
 from sotekeskus.care.errors import InvalidInput, NotFound
 from sotekeskus.care.persons import get_person
 from sotekeskus.care.projection import episode_id_of, is_care_event, project, resolution_mode
@@ -194,7 +194,7 @@ def assess(uow: UnitOfWork, staff: Staff, case_id: int, form: AssessmentInput, *
     uow.session.add(Assessment(case_id=case.id, at=now, assessor=staff.username,
                                urgency=urgency.value, need=need, reason_code=reason or None,
                                service_area=area.value, professional_group=group.value))
-    return suggest(loaded, now, reason or None, catalogue)
+    return suggest(loaded, now, reason or None, catalogue or current_catalogue(uow.engine))
 
 
 def suggest(loaded: Loaded, now: datetime, reason_code: str | None = None,
@@ -211,7 +211,12 @@ def suggest(loaded: Loaded, now: datetime, reason_code: str | None = None,
         channel=Channel(case.channel), birth_date=loaded.person.birth_date,
         on=(case.assessed_at or now).date(), reason_code=reason_code,
         questionnaire_outcome=case.questionnaire_outcome)
-    return (catalogue or default_catalogue()).route(facts)
+    if catalogue is None:
+        from sqlalchemy.orm import object_session
+
+        session = object_session(case)
+        catalogue = current_catalogue(session.get_bind()) if session is not None else None
+    return (catalogue or current_catalogue(None)).route(facts)
 
 
 def _latest_assessment_reason(loaded: Loaded) -> str | None:
@@ -231,7 +236,7 @@ def route(uow: UnitOfWork, staff: Staff, case_id: int, service_id: str | None = 
 
     Without ``service_id`` the rule that fires decides (an error when none does); with one,
     the professional's choice wins and is recorded as ``manual`` unless it is the rule's."""
-    cat = catalogue or default_catalogue()
+    cat = catalogue or current_catalogue(uow.engine)
     loaded = load(uow, case_id)
     precheck(staff, loaded, Transition.ROUTE)
     suggestion = suggest(loaded, now, catalogue=cat)

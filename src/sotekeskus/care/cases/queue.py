@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from sotekeskus.care.cases.commands import suggest
 from sotekeskus.care.cases.deadlines import deadlines_of
 from sotekeskus.care.cases.transitions import Loaded, load
-from sotekeskus.care.catalogue import Catalogue, default_catalogue
+from sotekeskus.care.catalogue import Catalogue, current_catalogue
 from sotekeskus.care.errors import InvalidInput
 from sotekeskus.care.staff import Staff
 from sotekeskus.care.unit_of_work import UnitOfWork
@@ -77,7 +77,7 @@ class QueueFilter:
         except CodeError as exc:
             raise InvalidInput(str(exc)) from None
         if service:
-            (catalogue or default_catalogue()).service(service)  # raises listing services
+            (catalogue or current_catalogue(None)).service(service)  # raises listing them
         return cls(ch, service or None, unit or None, dd, mine)
 
 
@@ -231,8 +231,8 @@ def read_case(uow: UnitOfWork, staff: Staff, case_id: int, *, now: datetime) -> 
             .join(User, User.id == ScheduleSlot.user_id)
             .where(Appointment.case_id == c.id).order_by(Appointment.id))]
     deadlines = deadlines_of(c, person, now.date())
-    suggestion = suggest(loaded, now) if c.state in (CaseState.ASSESSED, CaseState.ROUTED) \
-        else None
+    suggestion = (suggest(loaded, now, catalogue=current_catalogue(uow.engine))
+                  if c.state in (CaseState.ASSESSED, CaseState.ROUTED) else None)
     uow.audit_read(f"case:{c.id}", "workdesk case view",
                    subject_person_id=person.person_id)
     return CaseDetail(c, person.name, person.hetu, person.person_id, person.birth_date,

@@ -1,4 +1,5 @@
-"""The administration audience under ``/admin``: users, the indicator registry, the audit log.
+"""The administration audience under ``/admin``: users, staff profiles, the service catalogue
+and routing rules, the indicator registry, the audit log.
 
 Guard: the access policy's administrator actions.
 """
@@ -7,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from sotekeskus.web.admin import indicators, users
+from sotekeskus.web.admin import indicators, services, staff, users
 from sotekeskus.web.deps import require_admin
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
-for _module in (users, indicators):
+for _module in (users, indicators, staff, services):
     router.include_router(_module.router)

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from sotekeskus.care.booking.appointments import book, record_no_show, record_visit, unbook
 from sotekeskus.care.cases import commands
 from sotekeskus.care.cases.queue import bookable_slots, read_case
-from sotekeskus.care.catalogue import default_catalogue
+from sotekeskus.care.catalogue import current_catalogue
 from sotekeskus.care.errors import CareError, InvalidInput
 from sotekeskus.care.persons import register_person
 from sotekeskus.care.staff import Staff
@@ -95,7 +95,7 @@ def case_page(request: Request, account: ProfessionalAccount, case_id: int,
                      if detail.case.state in ("assessed", "routed") else [])
     except CareError as exc:
         return error_page(request, account, exc, "/workdesk")
-    catalogue = default_catalogue()
+    catalogue = current_catalogue(request.app.state.engine)
     return page(request, "workdesk_case.html", account=account, d=detail, c=detail.case,
                   member=member, slots=slots, purpose=why, purposes=PURPOSES, now=at,
                   flash=take_flash(request), groups=list(ProfessionalGroup),

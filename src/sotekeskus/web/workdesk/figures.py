@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sotekeskus.analytics.suppression import suppress_rows
 from sotekeskus.care.booking.t3_report import number
 from sotekeskus.care.booking.t3_store import t3_series
-from sotekeskus.care.catalogue import default_catalogue
+from sotekeskus.care.catalogue import current_catalogue
 from sotekeskus.care.errors import InvalidInput
 from sotekeskus.care.figures import compute
 from sotekeskus.domain.access_policy import Action
@@ -57,6 +57,6 @@ def figures_page(request: Request, account: FiguresAccount, on: str = "") -> Res
     return page(request, "workdesk_figures.html", account=account, f=f, day=day,
                   summary=summary, figure_labels=FIGURES, channels=CHANNELS,
                   channel_rows=channel_rows, routing_rows=routing_rows,
-                  services=default_catalogue().services,
+                  services=current_catalogue(request.app.state.engine).services,
                   t3_latest=latest, t3_rows=t3_rows, days=days,
                   suppressed=scope.suppress_small_cells)

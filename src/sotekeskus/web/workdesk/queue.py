@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
 from sotekeskus.care.cases.queue import QueueFilter, counts_by_state, queue
-from sotekeskus.care.catalogue import default_catalogue
+from sotekeskus.care.catalogue import current_catalogue
 from sotekeskus.care.errors import CareError
 from sotekeskus.store.models import Meta
 from sotekeskus.web.workdesk.common import (
@@ -37,7 +37,8 @@ def _filter(request: Request) -> QueueFilter:
     q = request.query_params
     return QueueFilter.parse(channel=q.get("channel", ""), service=q.get("service", ""),
                              unit=q.get("unit", ""), due=q.get("due", ""),
-                             mine=q.get("mine") == "1")
+                             mine=q.get("mine") == "1",
+                             catalogue=current_catalogue(request.app.state.engine))
 
 
 def _context(request: Request, account: ProfessionalAccount) -> dict[str, object]:
@@ -47,7 +48,7 @@ def _context(request: Request, account: ProfessionalAccount) -> dict[str, object
     with unit_of_work(request, member, "assessment") as uow:
         rows = queue(uow, member, flt, now=at)
         counts = counts_by_state(uow, member)
-    catalogue = default_catalogue()
+    catalogue = current_catalogue(request.app.state.engine)
     return {"rows": rows, "counts": counts, "flt": flt, "member": member, "now": at,
             "channels": CHANNELS, "dues": DUE, "services": catalogue.services,
             "my_services": [catalogue.services[s] for s in sorted(member.services)

@@ -18,7 +18,7 @@ from sotekeskus.care.booking.schedules import (
     add_template,
     materialise,
 )
-from sotekeskus.care.catalogue import default_catalogue
+from sotekeskus.care.catalogue import current_catalogue
 from sotekeskus.care.errors import CareError, InvalidInput
 from sotekeskus.domain.workflow.codes import ServiceMode, SlotKind
 from sotekeskus.store.models import (
@@ -73,7 +73,7 @@ def schedules_page(request: Request, account: SchedulerAccount) -> Response:
                   people=people, names=names, templates=templates, exceptions=exceptions,
                   weekdays=WEEKDAYS,
                   kinds=EXCEPTION_KINDS, modes=list(ServiceMode), slot_kinds=list(SlotKind),
-                  services=default_catalogue().bookable(),
+                  services=current_catalogue(request.app.state.engine).bookable(),
                   today=now(request).date(), flash=take_flash(request))
 
 
