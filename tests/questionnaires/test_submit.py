@@ -129,3 +129,32 @@ def test_old_responses_keep_their_version(qregion) -> None:
         assert store.version_of(s, old.questionnaire.url, "2025.1").questionnaire.item(
             "medicine").text("fi") == "Lääkkeen nimi ja vahvuus"
         assert [r.version for r in store.rows(s, old.questionnaire.url)] == ["2025.2", "2025.1"]
+
+
+def test_non_urgent_with_a_self_booking_service_is_routed_for_booking(qregion) -> None:
+    from sotekeskus.store.models import Assessment, CaseTransition
+
+    stored = _stored(qregion.engine, "respiratory-adult")
+    answers = {**CALM, "symptom": ("ear_pain",), "duration": ("3to10",)}
+    with UnitOfWork(qregion.engine, OPERATOR, "questionnaire") as uow:
+        result = submit(uow, stored, qregion.persons[0], answers, now=NOW)
+    assert (result.rule.rule_id, result.service_id) == ("ear-or-sinus", "nurse_remote")
+    label = "questionnaire:respiratory-adult@2025.1#ear-or-sinus"
+    with UnitOfWork(qregion.engine, qregion.nurse.actor, "queue") as uow:
+        case = uow.session.get(CareCase, result.case_id)
+        history = [(t.transition, t.from_state, t.to_state, t.actor)
+                   for t in uow.session.scalars(
+                       select(CaseTransition).where(CaseTransition.case_id == case.id)
+                       .order_by(CaseTransition.id))]
+        assessment = uow.session.scalar(select(Assessment).where(
+            Assessment.case_id == case.id))
+        rows = queue(uow, qregion.nurse, QueueFilter(), now=NOW)  # nurse_remote member
+    assert (case.state, case.service_id, case.urgency, case.owner_user_id) == (
+        "routed", "nurse_remote", "non_urgent", None)
+    assert case.assessed_at == NOW and case.due_leg is not None
+    assert history == [("open", "new", "new", "cli:test"),
+                       ("claim", "new", "claimed", label),
+                       ("assess", "claimed", "assessed", label),
+                       ("route", "assessed", "routed", label)]
+    assert assessment.assessor == label and assessment.professional_group == "nurse"
+    assert [r.case_id for r in rows] == [case.id]
