@@ -117,3 +117,42 @@ def flow(holder: AnalyticsHolder, unit_ids: Units, case_type: str | None) -> Any
             return store_flow(src, case_type)
 
     return answer(holder, ("flow", unit_ids, case_type), run)
+
+
+def leg_breaches(holder: AnalyticsHolder, unit_ids: Units, case_type: str | None
+                 ) -> list[dict[str, Any]]:
+    """:func:`~sotekeskus.pathways.leg_breaches.leg_breaches` of the units' episodes and
+    case events under the process's rule book."""
+    from sotekeskus.pathways.leg_breaches import leg_breaches as compute
+
+    def run() -> list[dict[str, Any]]:
+        with source(holder, unit_ids) as src:
+            return compute(src, holder.get().rulebook, case_type)
+
+    return answer(holder, ("leg_breaches", unit_ids, case_type), run)  # type: ignore[no-any-return]
+
+
+def costs(holder: AnalyticsHolder, table: Any, date_from: date, date_to: date
+          ) -> list[dict[str, Any]]:
+    """:func:`~sotekeskus.pathways.costs.cost_report` of the region's done visits."""
+    from sotekeskus.pathways.costs import cost_report
+
+    def run() -> list[dict[str, Any]]:
+        with source(holder) as src:
+            return cost_report(src, table, date_from, date_to)
+
+    key = ("costs", table.source, tuple(sorted(table.prices.items(), key=str)), date_from,
+           date_to)
+    return answer(holder, key, run)  # type: ignore[no-any-return]
+
+
+def risk_scores(holder: AnalyticsHolder, run_: Any, on: date) -> list[dict[str, Any]]:
+    """Every person listed by the stored run ``run_`` on ``on`` (all units; not audited —
+    the page's read is: :func:`~sotekeskus.pathways.models.scoring.audit_list`)."""
+    from sotekeskus.pathways.models.scoring import listed
+
+    def run() -> list[dict[str, Any]]:
+        with source(holder) as src:
+            return listed(src, run_, on)
+
+    return answer(holder, ("risk_scores", run_.model, run_.id, on), run)  # type: ignore[no-any-return]

@@ -46,6 +46,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 pathways.register(report.app)  # report flow|continuity|clients|follow-up|…
 app.add_typer(pathways.models_app, name="models")
+pathways.register_imports(imports.app)  # import measures|experience
 planning_reports.register(report.app)  # report queues|care-debt
 t3.register(report.app)  # report t3
 workdesk.register(report.app)  # report workdesk

@@ -42,6 +42,13 @@ def register(app: typer.Typer) -> None:
     app.command("segments")(report_segments)
     app.command("outcomes")(report_outcomes)
     app.command("experience")(report_experience)
+    app.command("cost")(report_cost)
+
+
+def register_imports(app: typer.Typer) -> None:
+    """Add ``import measures|experience`` to the ``import`` command group."""
+    app.command("measures")(import_measures)
+    app.command("experience")(import_experience)
 
 
 def _source(db: str | None) -> EpisodeSource:
@@ -457,6 +464,11 @@ def models_evaluate(
     cards: Annotated[Path | None, typer.Option(
         help="Also write the model cards (Markdown) to this file, e.g. docs/models.md")
     ] = None,
+    store: Annotated[bool, typer.Option(
+        "--store", help="Store the fitted models, their figures and cards in the store "
+                        "(--db): the professional's risk list and the model card pages "
+                        "use the latest stored run")] = False,
+    db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Evaluate both risk models on the synthetic region (temporal split, AUROC / AUPRC
@@ -474,11 +486,192 @@ def models_evaluate(
         raise fail("--residents must be at least 1000", 2)
     if bootstrap < 50:
         raise fail("--bootstrap must be at least 50", 2)
+    if db is not None and not store:
+        raise fail("--db needs --store (what to do with the store)", 2)
+    engine = _migrated_engine(db) if store else None
     result = run(residents, start, end, seed, bootstrap)
     text = result.markdown()
     if cards is not None:
         cards.write_text(text, encoding="utf-8")
+    if engine is not None:
+        from sotekeskus.cli.common import cli_actor
+        from sotekeskus.pathways.models.stored import save_run
+
+        ids = save_run(engine, result, created_by=cli_actor())
+        err.print("stored: " + ", ".join(f"{k} run {v}" for k, v in ids.items()),
+                  highlight=False, markup=False)
     if fmt == "table":
         out.file.write(text)
         return
     emit(summary(result), list(summary(result)[0]), fmt, console=out)
+
+
+def _migrated_engine(db: str | None):  # type: ignore[no-untyped-def]
+    """The store's engine, migrated (a composition root of the CLI: ``models evaluate
+    --store`` writes to it)."""
+    from sotekeskus.store.database import make_engine, resolve_url
+    from sotekeskus.store.migrate import upgrade
+
+    engine = make_engine(resolve_url(db))
+    upgrade(engine)
+    return engine
+
+
+def _store_engine(db: str | None):  # type: ignore[no-untyped-def]
+    """The store's engine for a read (never migrates; an old store is an error)."""
+    from sqlalchemy import inspect
+
+    from sotekeskus.store.database import make_engine, resolve_url, sqlite_path
+
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise fail(f"no store at {path}")
+    engine = make_engine(url)
+    if not inspect(engine).has_table("risk_marks"):
+        raise fail("the store has no marks table yet; run `sotekeskus migrate` first")
+    return engine
+
+
+@models_app.command("marks")
+def models_marks(
+    model: Annotated[str | None, typer.Option(help="One model (readmission, home_care)")
+                     ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First list day")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last list day")] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """The share of justified marks per model: professionals' current justified /
+    not-justified marks on the persons of the risk lists (docs/models.md)."""
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.pathways.models.stored import (
+        SHARE_COLUMNS,
+        justified_share,
+        suppress_share,
+    )
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if start is not None and end is not None and end < start:
+        raise fail(f"--to {end} is before --from {start}", 2)
+    engine = _store_engine(db)
+    try:
+        rows = justified_share(engine, model, date_from=start, date_to=end)
+    except PathwaysError as exc:
+        raise fail(str(exc), getattr(exc, "exit_code", 1)) from None
+    if not no_suppress:
+        rows = suppress_share(rows)
+    if fmt == "json":
+        _json({"from": start.isoformat() if start else None,
+               "to": end.isoformat() if end else None, "rows": rows})
+        return
+    emit(rows, list(SHARE_COLUMNS), fmt, console=out,
+         title="Justified share of the professionals' marks per model")
+
+
+# ---- cost -----------------------------------------------------------------------------------
+
+
+def report_cost(
+    date_from: Annotated[str, typer.Option("--from", help="First visit date, YYYY-MM-DD")],
+    date_to: Annotated[str, typer.Option("--to", help="Last visit date (included)")],
+    costs: Annotated[Path | None, typer.Option(
+        help="Cost table (CSV or YAML: contact_mode, professional_group, cost_eur[, unit_id]);"
+             " default: the shipped example prices")] = None,
+    residents: Annotated[int | None, typer.Option(
+        help="The region's population: adds cost_per_resident to the region row")] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+    no_suppress: NoSuppressOption = False,
+) -> None:
+    """Cost per visit and per person served, per unit and professional group, from a cost
+    table (docs/pathways.md)."""
+    from sotekeskus.pathways.costs import COLUMNS, EXAMPLE, cost_report, load_costs, suppress
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.report_output import emit
+
+    fmt = check_format(fmt)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    assert start is not None and end is not None
+    if end < start:
+        raise fail(f"--to {end} is before --from {start}", 2)
+    if residents is not None and residents < 1:
+        raise fail("--residents must be at least 1", 2)
+    try:
+        table = load_costs(costs or EXAMPLE)
+        src = _source(db)
+        rows = cost_report(src, table, start, end, residents)
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    if costs is None:
+        err.print("note: the shipped EXAMPLE prices (not any region's); give --costs FILE",
+                  highlight=False, markup=False)
+    if not no_suppress:
+        rows = suppress(rows)
+    columns = list(COLUMNS) + (["cost_per_resident"] if residents else [])
+    if fmt == "json":
+        _json({"from": start.isoformat(), "to": end.isoformat(), "cost_table": table.source,
+               "rows": rows})
+        return
+    emit(_text(rows, {"cost_eur": 2, "cost_per_visit": 2, "cost_per_person": 2,
+                      "cost_per_resident": 2}), columns, fmt, console=out,
+         title=f"Cost {start} – {end} ({table.source})")
+
+
+# ---- imports of outcome measurements and experience responses ------------------------------
+
+
+def import_measures(
+    file: Annotated[Path, typer.Argument(help="Measurements CSV: person_id,instrument,"
+                                               "measured_on,unit_id,service_area,answers")],
+    instrument: Annotated[list[Path] | None, typer.Option(
+        help="An extra instrument file (YAML), e.g. the region's licensed PROMIS-29 tables")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Store outcome measurements (scored) for the management web; all-or-nothing, a
+    re-import of the same rows changes nothing."""
+    from sotekeskus.pathways.errors import PathwaysError
+    from sotekeskus.pathways.instruments import load_instrument, shipped_instruments
+    from sotekeskus.pathways.outcome_store import import_measurements
+    from sotekeskus.pathways.outcomes import DataFileError
+
+    engine = _migrated_engine(db)
+    instruments = shipped_instruments()
+    try:
+        for path in instrument or []:
+            extra = load_instrument(path)
+            instruments[extra.id] = extra
+        result = import_measurements(engine, file, instruments)
+    except DataFileError as exc:
+        err.print(exc.render(), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except PathwaysError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"{file}: {result.rows} measurements, {result.written} new or changed",
+              highlight=False)
+
+
+def import_experience(
+    file: Annotated[Path, typer.Argument(help="Survey CSV: unit_id,channel,responded_on,"
+                                               "score[,comment]")],
+    db: DbOption = None,
+) -> None:
+    """Store recommendation-survey responses (never the comments); a file is imported once."""
+    from sotekeskus.pathways.outcome_store import import_experience as store
+    from sotekeskus.pathways.outcomes import DataFileError
+
+    engine = _migrated_engine(db)
+    try:
+        result = store(engine, file)
+    except DataFileError as exc:
+        err.print(exc.render(), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    if result.already:
+        out.print(f"{file}: already imported ({result.rows} responses); nothing changed",
+                  highlight=False)
+    else:
+        out.print(f"{file}: {result.written} responses stored", highlight=False)

@@ -190,11 +190,18 @@ def _card(name: str, ev: Evaluation, cohort: Cohort, r: Run) -> list[str]:
         "have wide uncertainty (small groups: read the n). The contract lacks "
         "diagnoses-at-discharge, medication, living situation and functional ability, which "
         "real models would use. Calibration drifts when the base rate changes: re-check it "
-        "every year. The justified / not-justified marks of professionals and their share "
-        "are not stored yet (they need a table in the store).",
+        "every year. In the product a professional marks each listed person justified or not "
+        "justified; the share of justified marks is reported per model on the model card "
+        "page and by `sotekeskus models marks` (it is not part of this synthetic "
+        "evaluation).",
         "",
     ]
     return out
+
+
+def card(r: Run, name: str) -> str:
+    """The model card of one model (the section :func:`render` prints for it)."""
+    return "\n".join(_card(name, r.evaluations[name], r.cohorts[name], r)).rstrip() + "\n"
 
 
 def summary(r: Run) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ confidence intervals, calibration, a simple baseline and subgroup metrics (fairl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,10 @@ class Evaluation:
     coefficients: dict[str, float]  # per standardised feature
     threshold: float
     listed_share_test: float
+    #: What the professional's list applies (:mod:`sotekeskus.pathways.models.scoring`):
+    #: ``features`` (design names), the scaler's ``mean`` and ``scale``, ``coef``,
+    #: ``intercept`` and ``threshold``.
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def design(name: str, table: pa.Table) -> tuple[np.ndarray, list[str]]:
@@ -173,4 +177,8 @@ def evaluate(cohort: Cohort, test_year: int, *, bootstrap: int = 500, seed: int 
         train_rate=float(train["outcome"].to_numpy(zero_copy_only=False).mean()),
         test_rate=float(y.mean()), metrics=metrics, calibration=calibration,
         subgroups=subgroups, coefficients=coefficients, threshold=threshold,
-        listed_share_test=float(listed.mean()))
+        listed_share_test=float(listed.mean()),
+        parameters={"features": names, "mean": [float(v) for v in model[0].mean_],
+                    "scale": [float(v) for v in model[0].scale_],
+                    "coef": [float(c) for c in model[-1].coef_[0]],
+                    "intercept": float(model[-1].intercept_[0]), "threshold": threshold})

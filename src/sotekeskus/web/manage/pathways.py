@@ -76,6 +76,9 @@ COLUMNS = {
     "person_id": N_("Person (pseudonym)"), "follow_up_basis": N_("Follow-up"),
     "last_follow_up": N_("Last follow-up"), "due": N_("Due"),
     "days_overdue": N_("Days overdue"), "reason": N_("Reason"),
+    "judged": N_("Judged by a legal leg"),
+    "leg_breached": N_("Past the legal leg"),
+    "leg_breached_pct": N_("Share past the legal leg"),
 }
 AGE_GROUPS = {"0-17": N_("0–17 years"), "18-64": N_("18–64 years"),
               "65-74": N_("65–74 years"), "75+": N_("75 years or over"), ALL: N_("All ages")}
@@ -202,11 +205,22 @@ def flow_view(request: Request, account: Account) -> dict[str, Any]:
     body: dict[str, Any] = {"edges": [], "variants": [], "start_activities": {},
                             "end_activities": {}, "bottlenecks": [], "cases": 0,
                             "case_hours": {"median": None, "p90": None}}
+    breaches: list[dict[str, Any]] = []
     try:
         result = pw.flow(holder, q.unit_ids, case_type)
         body = result.to_dict(detail=True, suppress=q.suppressed)
+        breaches = pw.leg_breaches(holder, q.unit_ids, case_type)
     except PathwaysError as exc:
         error = str(exc)
+    if q.suppressed:
+        from sotekeskus.pathways.leg_breaches import suppress as suppress_breaches
+
+        breaches = suppress_breaches(breaches)
+    by_edge = {(b["from"], b["to"]): b for b in breaches}
+    for e in body["edges"]:
+        b = by_edge.get((e["from"], e["to"]))
+        e["leg_breached"] = b["breached"] if b else None
+        e["leg_breached_pct"] = b["breached_pct"] if b else None
     labels = {"from": {k: _activity(k) for k in CASE_EVENTS},
               "to": {k: _activity(k) for k in CASE_EVENTS},
               "activity": {k: _activity(k) for k in CASE_EVENTS}}
@@ -215,8 +229,16 @@ def flow_view(request: Request, account: Account) -> dict[str, Any]:
                  Column("median_hours", "num", COLUMNS["median_hours"]),
                  Column("p90_hours", "num", COLUMNS["p90_hours"]),
                  Column("total_hours", "num", COLUMNS["total_hours"])]
-    edges = CodeTable("flow_edges", N_("Transitions"), edge_cols, body["edges"], _note(q),
-                      extra_labels=labels)
+    edges = CodeTable("flow_edges", N_("Transitions"), [
+        *edge_cols, Column("leg_breached", "int", COLUMNS["leg_breached"]),
+        Column("leg_breached_pct", "pct", COLUMNS["leg_breached_pct"])], body["edges"],
+        _note(q), extra_labels=labels)
+    legs = CodeTable("flow_breaches", N_("Statutory leg breaches"), [
+        Column("from", "code", COLUMNS["from"]), Column("to", "code", COLUMNS["to"]),
+        Column("judged", "int", COLUMNS["judged"]),
+        Column("breached", "int", COLUMNS["leg_breached"]),
+        Column("breached_pct", "pct", COLUMNS["leg_breached_pct"])], breaches, _note(q),
+        extra_labels=labels)
     bottlenecks = CodeTable("flow_bottlenecks", N_("Where the time goes"),
                             [*edge_cols, Column("share_of_time_pct", "pct",
                                                 COLUMNS["share_of_time_pct"])],
@@ -237,8 +259,8 @@ def flow_view(request: Request, account: Account) -> dict[str, Any]:
          for a in sorted(set(body["start_activities"]) | set(body["end_activities"]))],
         _note(q), extra_labels=labels)
     return {"q": q, "case_type": case_type, "error": error, "body": body, "edges": edges,
-            "bottlenecks": bottlenecks, "variants": variants, "ends": ends,
-            "tables": [edges, bottlenecks, variants, ends],
+            "bottlenecks": bottlenecks, "variants": variants, "ends": ends, "legs": legs,
+            "tables": [edges, bottlenecks, variants, ends, legs],
             "graph": bool(body["edges"]) and shutil.which(DOT) is not None}
 
 
@@ -489,7 +511,11 @@ def section_links() -> list[tuple[str, str, str]]:
             ("continuity", "/pathways/continuity", N_("Continuity of care")),
             ("flow", "/pathways/flow", N_("Patient flow")),
             ("segments", "/pathways/segments", N_("Segments")),
-            ("follow-up", "/pathways/follow-up", N_("Follow-up"))]
+            ("follow-up", "/pathways/follow-up", N_("Follow-up")),
+            ("outcomes", "/pathways/outcomes", N_("Outcomes")),
+            ("experience", "/pathways/experience", N_("Experience")),
+            ("cost", "/pathways/cost", N_("Cost")),
+            ("models", "/pathways/models", N_("Risk models"))]
 
 
 def _page(request: Request, account: Account, section: str, **extra: Any) -> Response:
