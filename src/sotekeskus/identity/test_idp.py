@@ -83,7 +83,9 @@ def signing_key(engine: Engine) -> RSAKey:
 
 
 def _issuer(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """``{scheme}://{host}/test-idp``: the provider's identifier, from the request's host."""
+    base = str(request.base_url).rstrip("/")
+    return base if base.endswith(MOUNT) else base + MOUNT
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:

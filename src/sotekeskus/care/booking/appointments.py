@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from sotekeskus.care.cases.commands import free_booked_slot
-from sotekeskus.care.cases.transitions import apply, load, precheck
+from sotekeskus.care.cases.transitions import Loaded, apply, load, precheck
 from sotekeskus.care.errors import Conflict, InvalidInput, NotFound
 from sotekeskus.care.staff import Staff
 from sotekeskus.care.unit_of_work import UnitOfWork
@@ -77,6 +77,15 @@ def book(uow: UnitOfWork, staff: Staff, case_id: int, slot_id: int, *,
     if slot is None:
         raise NotFound(f"slot: no slot {slot_id}")
     uow.authorise(Action.WORK_CASES, [case.unit_id, slot.unit_id])
+    return book_loaded(uow, staff, loaded, slot, now=now, check_ownership=check_ownership)
+
+
+def book_loaded(uow: UnitOfWork, staff: Staff, loaded: Loaded, slot: ScheduleSlot, *,
+                now: datetime, check_ownership: bool = True) -> Booked:
+    """The atomic booking of an authorised case and slot (:func:`book`; the resident's
+    self-booking in :mod:`sotekeskus.care.self_service` uses it too)."""
+    case = loaded.case
+    slot_id = slot.id
     professional = uow.session.scalar(select(User.username).where(User.id == slot.user_id))
     label = _slot_label(slot, professional or "?")
     if slot.start_at <= now:
@@ -129,7 +138,13 @@ def unbook(uow: UnitOfWork, staff: Staff, case_id: int, reason: str, *,
            now: datetime) -> Move:
     """Cancel the case's appointment (the slot is freed) and return the case to its
     service's queue."""
-    loaded = load(uow, case_id)
+    return unbook_loaded(uow, staff, load(uow, case_id), reason, now=now)
+
+
+def unbook_loaded(uow: UnitOfWork, staff: Staff, loaded: Loaded, reason: str, *,
+                  now: datetime) -> Move:
+    """:func:`unbook` of an authorised case (the resident's cancel uses it too)."""
+    case_id = loaded.case.id
     appointment, slot = _booked_appointment(uow, case_id)
     step = apply(uow, staff, loaded, Transition.UNBOOK, now=now, check_ownership=False,
                  reason=reason.strip()[:300] or "appointment cancelled")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sotekeskus.domain.calendar import has_reached_age
@@ -40,6 +41,15 @@ class CatalogueError(ValueError):
     """A service or routing rule row is invalid; names the row id and the field."""
 
 
+class ServiceCategory(StrEnum):
+    """What kind of service the service tray shows: the region's care and social services,
+    health promotion, or a third-sector (non-profit) organisation's service."""
+
+    CARE = "care"
+    HEALTH_PROMOTION = "health_promotion"
+    THIRD_SECTOR = "third_sector"
+
+
 @dataclass(frozen=True, slots=True)
 class Service:
     service_id: str
@@ -53,6 +63,10 @@ class Service:
     age_below: int | None = None
     ptv_id: str | None = None
     bookable: bool = True
+    self_booking: bool = False
+    category: ServiceCategory = ServiceCategory.CARE
+    provider: str = ""
+    contact: str = ""
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names["fi"]
@@ -164,6 +178,12 @@ class _Row:
         except CodeError as exc:
             raise self.fail(name, str(exc)) from None
 
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.row.get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"true or false, not {value!r}")
+        return value
+
     def code(self, name: str, enum: type[Any]) -> Any:
         try:
             return parse_code(enum, str(self.row.get(name, "")), name)
@@ -188,7 +208,8 @@ class _Row:
 
 
 _SERVICE_FIELDS = {"id", "names", "service_area", "professional_group", "units", "modes",
-                   "descriptions", "age_from", "age_below", "ptv_id", "bookable"}
+                   "descriptions", "age_from", "age_below", "ptv_id", "bookable",
+                   "self_booking", "category", "provider", "contact"}
 _RULE_FIELDS = {"id", "service", "priority", "when", "description"}
 _WHEN_FIELDS = {"urgency", "service_area", "professional_group", "channel", "reason_codes",
                 "questionnaire_outcome", "age_from", "age_below"}
@@ -212,7 +233,11 @@ def service_from_mapping(row: Mapping[str, Any]) -> Service:
         units=frozenset(units), modes=modes, descriptions=r.texts("descriptions", False),
         age_from=r.age("age_from", row), age_below=r.age("age_below", row),
         ptv_id=str(row["ptv_id"]) if row.get("ptv_id") else None,
-        bookable=bool(row.get("bookable", True)))
+        bookable=r.flag("bookable", True), self_booking=r.flag("self_booking", False),
+        category=r.code("category", ServiceCategory) if "category" in row
+        else ServiceCategory.CARE,
+        provider=str(row.get("provider") or "").strip(),
+        contact=str(row.get("contact") or "").strip())
 
 
 def rule_from_mapping(row: Mapping[str, Any], version: str,

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from sotekeskus.web.resident import signin
+from sotekeskus.web.resident import own, signin, tray
 from sotekeskus.web.resident.deps import PREFIX
 
 router = APIRouter(prefix=PREFIX, tags=["resident"])
 router.include_router(signin.router)
+router.include_router(own.router)
+router.include_router(tray.router)
 
 
 def mount_test_idp(app: FastAPI) -> None:
