@@ -152,7 +152,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("due_within_7d", "waiting", "count",
               Label("Määräaika 7 päivän sisällä", "Tidsgränsen inom 7 dagar",
                     "Deadline within 7 days"),
-              "Of those waiting on D, the ones whose legal deadline is within D+1 … D+7.",
+              "Of those waiting on D, the ones whose legal deadline is D … D+7 (0–7 days "
+              "to it; those due today included, as in the open deadline legs).",
               "waiting list on day D", disclosed_with="due_within_7d",
               grouping=WAITING_GROUPING, improvement="decrease", fhir=False),
     Indicator("contacts", "situation", "count",

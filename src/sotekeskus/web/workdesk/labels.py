@@ -39,7 +39,7 @@ SLOT_STATUSES = {"free": N_("Free"), "booked": N_("Booked"), "blocked": N_("Bloc
 APPOINTMENT_STATUSES = {"booked": N_("Booked"), "done": N_("Visit done"),
                         "cancelled": N_("Cancelled"), "no_show": N_("Did not come")}
 DUE = {"overdue": N_("Past the deadline"), "today": N_("Due today"),
-       "week": N_("Due within 7 days")}
+       "week": N_("Due within 7 days or overdue")}
 WEEKDAYS = {0: N_("Monday"), 1: N_("Tuesday"), 2: N_("Wednesday"), 3: N_("Thursday"),
             4: N_("Friday"), 5: N_("Saturday"), 6: N_("Sunday")}
 EXCEPTION_KINDS = {"absence": N_("Absence"), "extra": N_("Extra shift")}
