@@ -18,6 +18,10 @@ from tests.web.conftest import csrf_from
 from tests.web.workdesk.test_workdesk_pages import post
 
 
+def text(r) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(r.text)
+
+
 def staff_id(app, username: str) -> int:  # type: ignore[no-untyped-def]
     with Session(app.state.engine) as s:
         return find_staff(s, username).user_id
@@ -50,15 +54,15 @@ def test_a_bad_value_is_named_with_the_allowed_codes_and_nothing_is_written(
             "services": ["nurse_remote"]}
     r = save(admin, url, {**good, "professional_group": "surgeon"})
     assert r.status_code == 400
-    assert "'surgeon'" in html.unescape(r.text) and "physician" in html.unescape(r.text) and "dental_hygienist" in html.unescape(r.text)
+    assert "'surgeon'" in text(r) and "physician" in text(r) and "dental_hygienist" in text(r)
     r = save(admin, url, {**good, "units": ["U1", "U9"]})
-    assert r.status_code == 400 and "'U9'" in html.unescape(r.text) and "U1, U2, U3" in html.unescape(r.text)
+    assert r.status_code == 400 and "'U9'" in text(r) and "U1, U2, U3" in text(r)
     r = save(admin, url, {**good, "services": ["nurse_remote", "brain_surgery"]})
-    assert r.status_code == 400 and "'brain_surgery'" in html.unescape(r.text) and "remote_physician" in html.unescape(r.text)
+    assert r.status_code == 400 and "'brain_surgery'" in text(r) and "remote_physician" in text(r)
     r = save(admin, url, {**good, "units": []})
-    assert r.status_code == 400 and "at least one unit" in html.unescape(r.text)
+    assert r.status_code == 400 and "at least one unit" in text(r)
     r = save(admin, url, {**good, "title": "x" * 101})
-    assert r.status_code == 400 and "at most 100" in html.unescape(r.text)
+    assert r.status_code == 400 and "at most 100" in text(r)
     with Session(workdesk_app.state.engine) as s:
         unchanged = find_staff(s, "nurse2")
     assert unchanged.units == {"U1", "U2"} and unchanged.title == ""
@@ -104,19 +108,19 @@ def test_routing_rules_are_versioned_checked_and_used_by_the_workdesk(
     r = save(admin, "/admin/services/routing",
              {"content": _new_rules("2025.2", "brain_surgery")})
     assert r.status_code == 400
-    assert "'brain_surgery'" in html.unescape(r.text) and "physician_in_person" in html.unescape(r.text)
-    assert "brain_surgery" in html.unescape(r.text).split("<textarea", 2)[1]  # the refused text stays
+    assert "'brain_surgery'" in text(r) and "physician_in_person" in text(r)
+    assert "brain_surgery" in text(r).split("<textarea", 2)[1]  # the refused text stays
     # an unknown code: named, with the allowed ones
     bad = _new_rules("2025.2").replace("when: {urgency: [urgent]", "when: {urgency: [soon]")
     r = save(admin, "/admin/services/routing", {"content": bad})
-    assert r.status_code == 400 and "'soon'" in html.unescape(r.text) and "non_urgent" in html.unescape(r.text)
+    assert r.status_code == 400 and "'soon'" in text(r) and "non_urgent" in text(r)
     # a version name already kept
     r = save(admin, "/admin/services/routing", {"content": builtin_text("routing")})
-    assert r.status_code == 400 and "already kept" in html.unescape(r.text)
+    assert r.status_code == 400 and "already kept" in text(r)
     r = save(admin, "/admin/services/routing", {"content": "rules: [\n  - id: x\n"})
-    assert r.status_code == 400 and "line" in html.unescape(r.text)
+    assert r.status_code == 400 and "line" in text(r)
     r = save(admin, "/admin/services/nonsense", {"content": "x"})
-    assert r.status_code == 404 and "allowed: services, routing" in html.unescape(r.text)
+    assert r.status_code == 404 and "allowed: services, routing" in text(r)
     engine = workdesk_app.state.engine
     assert current_catalogue(engine).rules_version == "2025.1"
     # a valid new version, uploaded as a file
@@ -145,4 +149,4 @@ def test_routing_rules_are_versioned_checked_and_used_by_the_workdesk(
     services = builtin_text("services").replace('version: "', 'version: "x', 1)
     services = re.sub(r"  - id: remote_physician\n(    .*\n)+", "", services)
     r = save(admin, "/admin/services/services", {"content": services})
-    assert r.status_code == 400 and "'remote_physician'" in html.unescape(r.text)
+    assert r.status_code == 400 and "'remote_physician'" in text(r)
