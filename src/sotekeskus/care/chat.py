@@ -228,3 +228,58 @@ class ChatBroker:
 #: The process's broker (the web app's streams and handlers share it).
 BROKER = ChatBroker()
 
+
+
+def last_message_id(session: Session, case_id: int) -> int:
+    """The id of the case's newest message (0 when none): the streams' cheap change test."""
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.max(CaseMessage.id))
+                              .where(CaseMessage.case_id == case_id)) or 0)
+
+
+def sse(event: str, data: str, event_id: int | None = None) -> str:
+    """One server-sent event; every line of ``data`` gets its own ``data:`` field."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    body = "".join(f"data: {line}\n" for line in (data.splitlines() or [""]))
+    return f"{head}event: {event}\n{body}\n"
+
+
+POLL_SECONDS = 2.0
+STREAM_SECONDS = 300.0
+
+
+async def event_stream(engine, case_id: int, after_id: int, fetch, render,  # type: ignore[no-untyped-def]
+                       *, is_disconnected, extra=None, broker: ChatBroker = BROKER,
+                       poll: float = POLL_SECONDS, max_seconds: float = STREAM_SECONDS):
+    """The server-sent events of one case: ``message`` events (id = message id) for every
+    message above ``after_id``, woken by ``broker`` or every ``poll`` seconds (another
+    process's writes); ``extra()`` may return further events (e.g. the expected wait).
+    ``fetch(after_id)`` reads (and, for a professional, audits) the new messages; it is
+    called only when the cheap :func:`last_message_id` test says there are some."""
+    event = broker.subscribe(case_id)
+    try:
+        yield "retry: 3000\n\n"
+        last = after_id
+        waited = 0.0
+        while waited < max_seconds:
+            def newest() -> int:
+                with Session(engine) as s:
+                    return last_message_id(s, case_id)
+            if await asyncio.to_thread(newest) > last:
+                for m in await asyncio.to_thread(fetch, last):
+                    last = max(last, m.message_id)
+                    yield sse("message", render(m), m.message_id)
+            if extra is not None:
+                for name, data in await asyncio.to_thread(extra):
+                    yield sse(name, data)
+            if await is_disconnected():
+                break
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), poll)
+            except TimeoutError:
+                pass
+            waited += poll
+    finally:
+        broker.unsubscribe(case_id, event)

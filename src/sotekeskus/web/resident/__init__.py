@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from sotekeskus.web.resident import chat as chat_routes
+from sotekeskus.web.resident import contact as contact_routes
 from sotekeskus.web.resident import own, signin, tray
 from sotekeskus.web.resident.deps import PREFIX
 
@@ -23,6 +25,8 @@ router = APIRouter(prefix=PREFIX, tags=["resident"])
 router.include_router(signin.router)
 router.include_router(own.router)
 router.include_router(tray.router)
+router.include_router(contact_routes.router)  # channels: message, e-form, call-back, renewal
+router.include_router(chat_routes.router)  # channels: chat
 
 
 def mount_test_idp(app: FastAPI) -> None:

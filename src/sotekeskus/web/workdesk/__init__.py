@@ -13,10 +13,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from sotekeskus.web.deps import require_account
-from sotekeskus.web.workdesk import cases, day, figures, queue, schedules
+from sotekeskus.web.workdesk import cases, chat, day, figures, queue, schedules
 
 router = APIRouter(prefix="/workdesk", tags=["workdesk"],
                    dependencies=[Depends(require_account)])
 router.add_api_route("", queue.queue_page, methods=["GET"])
-for _module in (queue, cases, day, schedules, figures):
+for _module in (queue, cases, day, schedules, figures, chat):
     router.include_router(_module.router)

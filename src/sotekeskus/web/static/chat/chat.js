@@ -1,0 +1,18 @@
+/* sotekeskus chat (resident and workdesk): after a message is sent with htmx, empty the
+   form and keep the focus in it; keep the newest message in view. The pages work without
+   this file (plain form posts and reloads). */
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("form.chat-send") && event.detail.successful) {
+      form.reset();
+      var box = form.querySelector("textarea");
+      if (box) { box.focus(); }
+    }
+  });
+  document.addEventListener("htmx:sseMessage", function () {
+    var log = document.getElementById("chat-log");
+    if (log && log.lastElementChild) { log.lastElementChild.scrollIntoView({block: "nearest"}); }
+  });
+})();
