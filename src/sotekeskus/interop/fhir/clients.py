@@ -4,7 +4,9 @@ A client has a name, a **role** and **units** — it is an :class:`Actor` of the
 policy like a staff account, so the API can never show more than that role may see — and
 SMART-style **scopes** naming what the API itself lets it touch: ``system/<Type>.read`` or
 ``.write`` (``*`` for any type). The token is shown once when the client is created; only its
-SHA-256 is stored. A revoked client's token stops working at once.
+SHA-256 is stored. A revoked client's token stops working at once. Short-lived access tokens
+from the OAuth2 client-credentials endpoint (:mod:`sotekeskus.interop.fhir.oauth`) are
+accepted beside the static token, and end with the client's revocation too.
 """
 
 from __future__ import annotations
