@@ -39,6 +39,30 @@ def test_hand_computed_counts():
     assert result.notes == []
 
 
+def summary(engine):  # type: ignore[no-untyped-def]
+    """The read's one summary audit row (no subject)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from sotekeskus.store.models import AuditEvent
+
+    with Session(engine) as s:
+        [row] = s.scalars(select(AuditEvent).where(AuditEvent.subject_person_id.is_(None)))
+        return row
+
+
+def subjects(engine):  # type: ignore[no-untyped-def]
+    """person → purpose of the read's per-person audit rows."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from sotekeskus.store.models import AuditEvent
+
+    with Session(engine) as s:
+        return {e.subject_person_id: e.purpose for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.subject_person_id.is_not(None)))}
+
+
 def test_worklist_oldest_gap_first_with_reasons_and_an_audit_row(audit_engine):
     rows = follow_up_worklist(source("followup_hand.csv"), ON, actor="nurse.nieminen",
                               purpose="diabetes recall list", audit_engine=audit_engine,
@@ -52,9 +76,12 @@ def test_worklist_oldest_gap_first_with_reasons_and_an_audit_row(audit_engine):
         "curative visit with the condition's code on 2024-11-30; protocol 3 months + 30 "
         "days' grace → due 2025-03-30, 92 days overdue on 2025-06-30")
     assert "last care plan on 2024-04-10" in rows[3]["reason"]
-    [event] = audit.events(audit_engine)
+    event = summary(audit_engine)
     assert (event.actor, event.action, event.target) == (
         "nurse.nieminen", audit.READ_PERSONS, "follow_up_worklist")
+    persons = subjects(audit_engine)
+    assert sorted(persons) == sorted({r["person_id"] for r in rows})
+    assert set(persons.values()) == {"diabetes recall list"}  # each row has the purpose
     assert event.detail == ("on=2025-06-30; units=all; conditions=diabetes,hypertension,"
                             "asthma,copd,coronary_heart_disease,atrial_fibrillation; "
                             "persons=5; purpose=diabetes recall list")
@@ -66,14 +93,16 @@ def test_worklist_within_a_scope_and_condition(audit_engine):
                               audit_engine=audit_engine, units=["U2"],
                               conditions=["diabetes"])
     assert [(r["person_id"], r["condition"]) for r in rows] == [("F3", "diabetes")]
-    assert audit.events(audit_engine)[0].detail.startswith(
+    assert summary(audit_engine).detail.startswith(
         "on=2025-06-30; units=U2; conditions=diabetes; persons=1")
+    assert list(subjects(audit_engine)) == ["F3"]
 
 
 def test_an_empty_worklist_is_audited_too(audit_engine):
     rows = follow_up_worklist(source("followup_hand.csv"), date(2024, 1, 1), actor="a",
                               purpose="p", audit_engine=audit_engine, units=["U1"])
-    assert rows == [] and "persons=0" in audit.events(audit_engine)[0].detail
+    assert rows == [] and "persons=0" in summary(audit_engine).detail
+    assert subjects(audit_engine) == {}
 
 
 @pytest.mark.parametrize(("actor", "purpose"), [("", "p"), ("a", " ")])

@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
 from sotekeskus.pathways.errors import RuleTableError
+from sotekeskus.pathways.rule_table import (
+    check_keys,
+    check_unique,
+    entry_id,
+    names,
+    read_table,
+)
 
 DEFAULT_FILE = "conditions.yaml"
 _CODE = re.compile(r"^[A-Z]\d\d$")
-LANGUAGES = ("fi", "sv", "en")
 
 
 @dataclass(frozen=True)
@@ -85,21 +89,11 @@ class ConditionTable:
 
 def load_conditions(path: str | Path | None = None) -> ConditionTable:
     """The shipped table, or a region's own file; :class:`RuleTableError` names the problem."""
-    if path is None:
-        text = resources.files("sotekeskus.pathways").joinpath("data", DEFAULT_FILE).read_text(
-            encoding="utf-8")
-        source = f"sotekeskus/pathways/data/{DEFAULT_FILE}"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RuleTableError(f"{path}: cannot read the conditions table: {exc}") from exc
-        source = str(path)
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RuleTableError(f"{source}: not valid YAML: {exc}") from exc
+    doc, source = read_table(path, DEFAULT_FILE, "conditions table")
     return parse_conditions(doc, source)
+
+
+KEYS = ("id", "name", "icd10", "icpc2", "interval_months", "grace_days")
 
 
 def parse_conditions(doc: Any, source: str) -> ConditionTable:
@@ -112,28 +106,16 @@ def parse_conditions(doc: Any, source: str) -> ConditionTable:
         where = f"{source}: condition {i}"
         if not isinstance(item, dict):
             raise RuleTableError(f"{where}: expected a mapping")
-        cid = item.get("id")
-        if not isinstance(cid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", cid):
-            raise RuleTableError(f"{where}: id {cid!r} must be lower-case letters, digits, _")
+        cid = entry_id(item.get("id"), where)
         where = f"{source}: condition {cid!r}"
-        if cid in seen:
-            raise RuleTableError(f"{where}: the id appears twice")
-        seen.add(cid)
-        unknown = set(item) - {"id", "name", "icd10", "icpc2", "interval_months", "grace_days"}
-        if unknown:
-            raise RuleTableError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                                 "allowed: id, name, icd10, icpc2, interval_months, grace_days")
-        names = item.get("name") or {}
-        if isinstance(names, str):
-            names = {lang: names for lang in LANGUAGES}
-        if not isinstance(names, dict):
-            raise RuleTableError(f"{where}: name must be text or {{fi, sv, en}}")
+        check_unique(cid, where, seen)
+        check_keys(item, KEYS, where)
         icd10 = _ranges(item.get("icd10", []), f"{where}: icd10")
         icpc2 = _ranges(item.get("icpc2", []), f"{where}: icpc2")
         if not icd10 and not icpc2:
             raise RuleTableError(f"{where}: list at least one icd10 or icpc2 code")
         out.append(Condition(
-            id=cid, names={str(k): str(v) for k, v in names.items()}, icd10=icd10, icpc2=icpc2,
+            id=cid, names=names(item.get("name"), where), icd10=icd10, icpc2=icpc2,
             interval_months=_int(item.get("interval_months"), f"{where}: interval_months",
                                  minimum=1),
             grace_days=_int(item.get("grace_days", default_grace), f"{where}: grace_days",

@@ -184,8 +184,9 @@ def follow_up_worklist(
     An **authorised, audited read**: the caller has checked that ``actor`` may see the
     persons of ``units`` (``None`` = the whole region); ``purpose`` (why the list is needed)
     is required and is written with the actor, the scope and the number of persons to the
-    audit log before the list is returned."""
-    from sotekeskus.store import audit
+    audit log before the list is returned, with one row per person shown
+    (``subject_person_id``; :mod:`sotekeskus.pathways.person_reads`)."""
+    from sotekeskus.pathways.person_reads import record_person_reads
 
     if not actor.strip():
         raise PathwaysError("the worklist needs the actor (who reads it) for the audit log")
@@ -206,10 +207,12 @@ def follow_up_worklist(
     src.con.execute("DROP TABLE __follow_up")
     if limit is not None:
         records = records[:limit]
-    audit.record(audit_engine, actor, audit.READ_PERSONS, WORKLIST_TARGET,
-                 f"on={on.isoformat()}; units={','.join(unit_list) if unit_list else 'all'}; "
-                 f"conditions={','.join(chosen)}; persons={len(records)}; "
-                 f"purpose={purpose.strip()}")
+    record_person_reads(
+        audit_engine, actor=actor, target=WORKLIST_TARGET, purpose=purpose.strip(),
+        detail=f"on={on.isoformat()}; units={','.join(unit_list) if unit_list else 'all'}; "
+               f"conditions={','.join(chosen)}; persons={len(records)}; "
+               f"purpose={purpose.strip()}",
+        person_ids=[r[0] for r in records])
     basis_text = {"curative_visit": "last curative visit with the condition's code",
                   "care_plan": "last care plan", "first_diagnosis":
                   "no follow-up since the first visit with the condition's code"}

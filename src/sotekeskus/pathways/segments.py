@@ -28,13 +28,9 @@ view: the functions return counts only.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from sotekeskus.analytics.suppression import SUPPRESSED, is_small
 from sotekeskus.domain.indicators import pct
@@ -44,6 +40,7 @@ from sotekeskus.pathways.errors import RuleTableError
 from sotekeskus.pathways.numbers import round_half_up
 from sotekeskus.pathways.periods import age_sql
 from sotekeskus.pathways.rule_expr import rule_to_sql
+from sotekeskus.pathways.rule_table import check_keys, check_unique, entry_id, names, read_table
 from sotekeskus.pathways.source import EpisodeSource
 
 FEATURES = ("age", "contacts", "urgent_contacts", "service_areas", "social_contacts",
@@ -84,30 +81,14 @@ class Profiles:
 
 def load_segments(path: str | Path | None = None) -> SegmentTable:
     """The shipped rule table, or a region's own file."""
-    if path is None:
-        text = resources.files("sotekeskus.pathways").joinpath("data", "segments.yaml"
-                                                               ).read_text(encoding="utf-8")
-        source = "sotekeskus/pathways/data/segments.yaml"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RuleTableError(f"{path}: cannot read the segment table: {exc}") from exc
-        source = str(path)
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RuleTableError(f"{source}: not valid YAML: {exc}") from exc
+    doc, source = read_table(path, "segments.yaml", "segment table")
     return parse_segments(doc, source)
 
 
 def parse_segments(doc: Any, source: str) -> SegmentTable:
     if not isinstance(doc, dict) or not isinstance(doc.get("segments"), list):
         raise RuleTableError(f"{source}: expected a mapping with a list 'segments'")
-    unknown = set(doc) - {"segments", "overlays"}
-    if unknown:
-        raise RuleTableError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}; "
-                             "allowed: segments, overlays")
+    check_keys(doc, ("segments", "overlays"), source)
     seen: set[str] = set()
 
     def items(key: str) -> tuple[Segment, ...]:
@@ -116,28 +97,16 @@ def parse_segments(doc: Any, source: str) -> SegmentTable:
             where = f"{source}: {key} {i}"
             if not isinstance(item, dict):
                 raise RuleTableError(f"{where}: expected a mapping with id, name, rule")
-            sid = item.get("id")
-            if not isinstance(sid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", sid) \
-                    or sid == NONE:
-                raise RuleTableError(f"{where}: id {sid!r} must be lower-case letters, "
-                                     f"digits and _ (and not {NONE!r})")
+            sid = entry_id(item.get("id"), where, reserved=NONE)
             where = f"{source}: {key[:-1]} {sid!r}"
-            if sid in seen:
-                raise RuleTableError(f"{where}: the id appears twice")
-            seen.add(sid)
-            extra = set(item) - {"id", "name", "rule"}
-            if extra:
-                raise RuleTableError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; "
-                                     "allowed: id, name, rule")
+            check_unique(sid, where, seen)
+            check_keys(item, ("id", "name", "rule"), where)
             rule = item.get("rule")
             if isinstance(rule, bool):
                 rule = "true" if rule else "false"
             if not isinstance(rule, str):
                 raise RuleTableError(f"{where}: the rule must be text, e.g. 'contacts >= 1'")
-            names = item.get("name") or {}
-            if isinstance(names, str):
-                names = {"fi": names, "sv": names, "en": names}
-            out.append(Segment(sid, {str(k): str(v) for k, v in names.items()}, rule,
+            out.append(Segment(sid, names(item.get("name"), where), rule,
                                rule_to_sql(rule, FEATURES, where)))
         return tuple(out)
 

@@ -100,6 +100,17 @@ def render(r: Run) -> str:
         "professional who may see those persons (every read audited); the professional "
         "decides.",
         "",
+        "**In the product.** `sotekeskus models evaluate --store --db …` keeps each model's "
+        "fitted parameters, these figures and its card in the store (the latest run is in "
+        "use). The management web shows the card at `/pathways/models/<model>` from that "
+        "stored run, and to the roles the access policy lets see persons of their units the "
+        "list at `/pathways/models/<model>/list`: the persons to consider on a day with the "
+        "factors that raise their predicted risk, behind a purpose, one audit row per "
+        "person shown. The professional marks each listing justified or not justified "
+        "(append-only, who and when); the share of justified marks is on the card page and "
+        "`sotekeskus models marks`. Who is scored from the store, and how: `docs/pathways.md` "
+        "(Prediction).",
+        "",
     ]
     for name, ev in r.evaluations.items():
         lines += _card(name, ev, r.cohorts[name], r)

@@ -28,14 +28,12 @@ Nothing here writes or audits: :func:`risk_list` is the audited read.
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from sotekeskus.pathways.errors import MissingDataError, PathwaysError
 from sotekeskus.pathways.models.cohorts import FEATURES, _features_sql
@@ -43,8 +41,6 @@ from sotekeskus.pathways.models.evaluate import design
 from sotekeskus.pathways.models.stored import StoredRun, check_model
 from sotekeskus.pathways.periods import age_sql
 from sotekeskus.pathways.source import EpisodeSource
-from sotekeskus.store import audit
-from sotekeskus.store.models import AuditEvent
 
 TOP_FACTORS = 3
 LIST_TARGET = "risk_list"
@@ -152,27 +148,14 @@ def listed(src: EpisodeSource, run: StoredRun, on: date,
 
 def audit_list(engine: Engine, rows: list[dict[str, Any]], *, model: str, on: date,
                actor: str, purpose: str, units: tuple[str, ...] | None) -> None:
-    """One audit row per person shown (who, when, purpose, the person), written in one
-    transaction before the list is returned."""
-    if not actor:
-        raise PathwaysError("the risk list needs the actor (who reads it) for the audit log")
-    if not purpose:
-        raise PathwaysError("the risk list needs a purpose (why it is read) for the audit log")
-    when = datetime.now()
+    """The read's audit rows: a summary and one row per person shown (who, when, purpose,
+    ``subject_person_id``), written in one transaction before the list is returned."""
+    from sotekeskus.pathways.person_reads import record_person_reads
+
     scope = ",".join(units) if units else "all"
-    with Session(engine) as session, session.begin():
-        for r in rows:
-            session.add(AuditEvent(
-                at=when, actor=actor[:100], action=audit.READ_PERSONS,
-                target=f"{LIST_TARGET}:{model}",
-                detail=f"on={on.isoformat()}; units={scope}; persons={len(rows)}",
-                purpose=purpose[:200], subject_person_id=r["person_id"]))
-        if not rows:
-            session.add(AuditEvent(
-                at=when, actor=actor[:100], action=audit.READ_PERSONS,
-                target=f"{LIST_TARGET}:{model}",
-                detail=f"on={on.isoformat()}; units={scope}; persons=0",
-                purpose=purpose[:200]))
+    record_person_reads(engine, actor=actor, target=f"{LIST_TARGET}:{model}",
+                        detail=f"on={on.isoformat()}; units={scope}; persons={len(rows)}",
+                        purpose=purpose, person_ids=[r["person_id"] for r in rows])
 
 
 def risk_list(src: EpisodeSource, run: StoredRun, on: date, *, actor: str, purpose: str,
@@ -184,7 +167,3 @@ def risk_list(src: EpisodeSource, run: StoredRun, on: date, *, actor: str, purpo
     audit_list(audit_engine, rows, model=run.model, on=on, actor=actor, purpose=purpose,
                units=units)
     return rows
-
-
-def finite(value: float) -> float | None:
-    return value if isinstance(value, float) and math.isfinite(value) else None

@@ -42,8 +42,8 @@ from sotekeskus.web.exports import chart_response, table_response
 from sotekeskus.web.i18n import N_, fmt_num, gettext_
 from sotekeskus.web.manage import plan_charts
 from sotekeskus.web.manage.codes import CASE_EVENTS, CASE_TYPES, CodeTable, code_label
-from sotekeskus.web.manage.planning import PlanScope, parse_day, plan_scope
-from sotekeskus.web.manage.views import SUPPRESSION_NOTE, visible_units
+from sotekeskus.web.manage.scope import PlanScope, parse_day, plan_scope, scope_note
+from sotekeskus.web.manage.views import visible_units
 from sotekeskus.web.render import render
 from sotekeskus.web.tables import Column
 
@@ -98,8 +98,7 @@ AREA_PCTS = {"medical_pct": L.SERVICE_AREAS["medical"], "oral_pct": L.SERVICE_AR
              "social_pct": L.SERVICE_AREAS["social"]}
 
 
-def _note(q: PlanScope) -> str:
-    return SUPPRESSION_NOTE if q.suppressed else ""
+_note = scope_note
 
 
 def _in_scope(q: PlanScope, rows: list[dict[str, Any]], key: str = "unit_id"

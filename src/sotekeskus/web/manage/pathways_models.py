@@ -42,7 +42,7 @@ from sotekeskus.web.exports import table_response
 from sotekeskus.web.i18n import N_, gettext_
 from sotekeskus.web.manage.codes import CodeTable
 from sotekeskus.web.manage.pathways import _default_day, _unit_labels, section_links
-from sotekeskus.web.manage.planning import parse_day, plan_scope
+from sotekeskus.web.manage.scope import parse_day, plan_scope
 from sotekeskus.web.manage.views import SUPPRESSION_NOTE, visible_units
 from sotekeskus.web.render import render
 from sotekeskus.web.tables import Column

@@ -40,7 +40,7 @@ from sotekeskus.web.manage.pathways import (
     _unit_labels,
     section_links,
 )
-from sotekeskus.web.manage.planning import parse_day, parse_number, plan_scope
+from sotekeskus.web.manage.scope import parse_day, parse_number, plan_scope
 from sotekeskus.web.manage.views import visible_units
 from sotekeskus.web.render import render
 from sotekeskus.web.tables import Column

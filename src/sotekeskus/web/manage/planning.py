@@ -41,7 +41,15 @@ from sotekeskus.web.exports import chart_response, table_response
 from sotekeskus.web.i18n import N_, fmt_date, gettext_
 from sotekeskus.web.manage import plan_charts
 from sotekeskus.web.manage.codes import CodeTable, code_label, leg_label
-from sotekeskus.web.manage.views import SUPPRESSION_NOTE, visible_units
+from sotekeskus.web.manage.scope import (
+    PlanScope,
+    parse_day,
+    parse_number,
+    plan_scope,
+    scope_note,
+    text_param,
+)
+from sotekeskus.web.manage.views import visible_units
 from sotekeskus.web.render import render
 from sotekeskus.web.tables import Column
 
@@ -179,56 +187,7 @@ GROUP_ALL = N_("All groups")
 
 # ------------------------------------------------------------------------------ parameters
 
-@dataclass(frozen=True)
-class PlanScope:
-    """The units whose episodes the analyses read (``None``: the whole region), what the
-    URL asked, and whether small cells are suppressed."""
-
-    unit_ids: tuple[str, ...] | None
-    asked: tuple[str, ...]
-    suppressed: bool
-    whole_region: bool
-
-
-def plan_scope(request: Request, account: Account) -> PlanScope:
-    getlist = request.query_params.getlist
-    asked = tuple(dict.fromkeys(u.strip() for u in getlist("unit") if u.strip()))
-    scope = authorise(account, Action.VIEW_AGGREGATES, asked or None)
-    units = asked or (None if scope.unit_ids is None else tuple(sorted(scope.unit_ids)))
-    return PlanScope(units, asked, scope.suppress_small_cells, units is None)
-
-
-def _text(request: Request, key: str) -> str:
-    return (request.query_params.get(key) or "").strip()
-
-
-def parse_day(request: Request, key: str) -> date | None:
-    raw = _text(request, key)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise FilterError(f"{key}: {raw!r} is not a date YYYY-MM-DD", field=key,
-                          value=raw) from exc
-
-
-def parse_number(request: Request, key: str, default: float | None, *, low: float,
-                 high: float, integer: bool = False) -> float | None:
-    """A number from the form, ``low`` … ``high`` (a 400 page naming the field otherwise)."""
-    raw = _text(request, key).replace(",", ".")
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not low <= value <= high or (
-            integer and not value.is_integer()):
-        kind = "a whole number" if integer else "a number"
-        raise FilterError(f"{key}: {raw!r} is not {kind} {low:g} … {high:g}", field=key,
-                          value=raw)
-    return value
+_text = text_param  # the planning pages' name for it
 
 
 def parse_queue(request: Request, scope: PlanScope, account: Account) -> QueueId | None:
@@ -268,8 +227,7 @@ def _labels(queues: list[str], names: Mapping[str, str]) -> dict[str, dict[Any, 
     return {"queue_id": {q: queue_label(q, names) for q in queues}}
 
 
-def _note(q: PlanScope) -> str:
-    return SUPPRESSION_NOTE if q.suppressed else ""
+_note = scope_note
 
 
 def _week_label(value: Any) -> str:
