@@ -46,6 +46,7 @@ def test_bad_input_is_a_page_naming_the_field(web: Web) -> None:
     assert 'role="alert"' in r.text
     r = _post(me, "/asiointi/yhteydenotto/resepti", {"medicine": "", "pharmacy": "A"})
     assert r.status_code == 400 and "medicine: required" in r.text
+    assert "<title>Uusi resepti" in r.text
     assert _cases(web) == []
 
 
@@ -145,6 +146,7 @@ def test_professional_panel_claim_reply_close_and_audit(web: Web) -> None:
     hyg = web.staff("hyg")
     page = hyg.get(f"/workdesk/chat/{case_id}?purpose=treatment")
     assert page.status_code == 200 and "Hammasta särkee" in page.text
+    assert f"<title>Chat panel #{case_id}" in page.text
     with Session(web.ch.engine) as s:
         row = s.scalar(select(AuditEvent).where(AuditEvent.actor == "hyg",
                                                 AuditEvent.action == "read_person_level")
@@ -152,6 +154,9 @@ def test_professional_panel_claim_reply_close_and_audit(web: Web) -> None:
     assert row is not None
     assert (row.target, row.purpose, row.subject_person_id) == (
         f"case:{case_id}", "treatment", web.ch.residents[0].person_id)
+    assert row.detail.endswith("chat panel: 1 after 0")
+    case_page = hyg.get(f"/workdesk/cases/{case_id}?purpose=treatment")
+    assert f'href="/workdesk/chat/{case_id}?purpose=treatment">Chat panel' in case_page.text
     token = csrf_from(page.text)
     assert hyg.post(f"/workdesk/chat/{case_id}/claim", data={"csrf_token": token},
                     follow_redirects=False).status_code == 303
