@@ -52,7 +52,8 @@ class FrontDoor:
     def signed_in(self, i: int) -> TestClient:
         """A client with a fresh resident session of ``persons[i]`` (no IdP round trip)."""
         c = self.client()
-        token = resident_sessions.start(self.engine, self.region.persons[i], now=NOW)
+        token = resident_sessions.start(self.engine, self.region.persons[i],
+                                        now=self.app.state.security.clock())
         c.cookies.set(RESIDENT_COOKIE, token, domain="testserver.local", path="/asiointi")
         return c
 

@@ -63,9 +63,10 @@ def _error(request: Request, exc: Exception) -> Response:
     status = 409 if isinstance(exc, Conflict) else 400
     title = i18n.N_("The time is no longer free") if isinstance(exc, Conflict) \
         else i18n.N_("This cannot be done")
+    # A conflict names who holds the slot: another resident's pseudonym is not shown.
     return resident_render(request, "resident_error.html", status_code=status, title=title,
                            message=i18n.N_("Nothing was changed. Go back and choose again."),
-                           detail=str(exc))
+                           detail=None if isinstance(exc, Conflict) else str(exc))
 
 
 def _run(request: Request, resident: ResidentPrincipal, purpose: str,
