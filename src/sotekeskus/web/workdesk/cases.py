@@ -19,6 +19,7 @@ from sotekeskus.care.cases.queue import bookable_slots, read_case
 from sotekeskus.care.catalogue import current_catalogue
 from sotekeskus.care.errors import CareError, InvalidInput
 from sotekeskus.care.persons import register_person
+from sotekeskus.care.questionnaires.summary import case_summary
 from sotekeskus.care.staff import Staff
 from sotekeskus.care.unit_of_work import UnitOfWork
 from sotekeskus.domain.access_policy import Action
@@ -91,6 +92,7 @@ def case_page(request: Request, account: ProfessionalAccount, case_id: int,
     try:
         with unit_of_work(request, member, why) as uow:
             detail = read_case(uow, member, case_id, now=at)
+            questionnaire = case_summary(uow.session, case_id)
             slots = (bookable_slots(uow, member, case_id, now=at)
                      if detail.case.state in ("assessed", "routed") else [])
     except CareError as exc:
@@ -100,7 +102,7 @@ def case_page(request: Request, account: ProfessionalAccount, case_id: int,
                   member=member, slots=slots, purpose=why, purposes=PURPOSES, now=at,
                   flash=take_flash(request), groups=list(ProfessionalGroup),
                   areas=list(ServiceArea), services=catalogue.services,
-                  bookable=catalogue.bookable())
+                  bookable=catalogue.bookable(), questionnaire=questionnaire)
 
 
 def _act(request: Request, account: Any, case_id: int, purpose: str,
