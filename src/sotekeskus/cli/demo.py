@@ -90,4 +90,23 @@ def demo(
     for username, password, role, units in accounts:
         extra = f"  units {', '.join(units)}" if units else ""
         out.print(f"  {username} / {password} / {role}{extra}", highlight=False)
+    _print_front_door(engine, port)
     serve(str(db_path), "127.0.0.1", port, False)
+
+
+def _print_front_door(engine: object, port: int) -> None:
+    """How to sign in as a synthetic resident (test identity provider) and where the same
+    live case is on the front door, the workdesk and the management web."""
+    from sotekeskus.care.catalogue import default_catalogue
+    from sotekeskus.care.front_door_demo import demo_residents
+
+    base = f"http://127.0.0.1:{port}"
+    residents = demo_residents(engine, dict(default_catalogue().services))  # type: ignore[arg-type]
+    out.print(f"\nResident front door: {base}/asiointi/ → Tunnistaudu → the TEST identity "
+              "provider → pick or type one of these synthetic residents:", highlight=False)
+    for r in residents:
+        book = ", can book a time" if r.can_book else ""
+        out.print(f"  {r.hetu}  {r.name}  case {r.case_id} ({r.state}{book})", highlight=False)
+        out.print(f"    front door: {base}/asiointi/omat/{r.case_id}   workdesk (hoitaja): "
+                  f"{base}/workdesk/cases/{r.case_id}   management: {base}/situation",
+                  highlight=False)
