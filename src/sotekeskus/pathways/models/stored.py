@@ -169,11 +169,11 @@ def justified_share(engine: Engine, model: str | None = None, *, date_from: date
 
 
 def suppress_share(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Counts of marked persons below 5 are ``<5``; with fewer than 5 marks the share is
-    hidden (it would reveal individual judgements)."""
+    """Counts below 5 are ``<5``, and the share is hidden when any of its counts is small
+    (with ``marked`` it would reveal the suppressed count)."""
     out = []
     for r in rows:
-        small = is_small(r["marked"])
+        small = any(is_small(r[k]) for k in ("marked", "justified", "not_justified"))
         out.append({**r, **{k: SUPPRESSED for k in ("marked", "justified", "not_justified")
                             if is_small(r[k])},
                     "justified_pct": None if small else r["justified_pct"]})
