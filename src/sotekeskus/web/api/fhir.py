@@ -37,7 +37,7 @@ from sotekeskus.domain.access_policy import Action, may
 from sotekeskus.interop.fhir import api_resources as api
 from sotekeskus.interop.fhir.clients import Client
 from sotekeskus.interop.fhir.validate import R4ValidationError, validate_r4
-from sotekeskus.web.api import fhir_booking, fhir_token
+from sotekeskus.web.api import fhir_booking, fhir_questionnaires, fhir_token
 from sotekeskus.web.api.fhir_common import (
     FHIR_JSON,
     PURPOSE,
@@ -64,6 +64,7 @@ __all__ = ["FHIR_JSON", "router"]
 router = APIRouter(prefix="/fhir")
 router.include_router(fhir_token.router)
 router.include_router(fhir_booking.router)
+router.include_router(fhir_questionnaires.router)  # Questionnaire read/search
 _JOB = re.compile(r"[a-f0-9]{32}")
 #: Query parameters every search accepts besides its own.
 _COMMON = ("_count", "_format")
@@ -81,6 +82,7 @@ def metadata(request: Request) -> Response:
         if entry[0] == "Appointment":
             entry[1].extend(["create", "update", "patch"])
     resources.append(("QuestionnaireResponse", ["create"], [], {}))
+    resources.append(fhir_questionnaires.CAPABILITY)
     return _respond(api.capability_statement(_base(request), resources,
                                              fhir_token.token_url(request)))
 
@@ -184,6 +186,8 @@ async def create_questionnaire_response(request: Request) -> Response:
         if resource.get("status") != "completed":
             raise ApiError(422, "business-rule", "status: only a completed "
                            "QuestionnaireResponse opens a case")
+        if fhir_questionnaires.known(request, resource):  # its outcome rules apply
+            return fhir_questionnaires.create_response(request, resource)
         unit = _unit_of(resource, client)
         subject = str((resource.get("subject") or {}).get("reference") or "")
         if not subject.startswith("Patient/"):
