@@ -37,8 +37,11 @@ from sotekeskus.store.models import RiskModelRun
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    e = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def engine(any_db: str):  # type: ignore[no-untyped-def]
+    """A migrated store on SQLite and on PostgreSQL (migration 0011 on both)."""
+    from sotekeskus.store.database import resolve_url
+
+    e = make_engine(resolve_url(any_db))
     upgrade(e)
     from sqlalchemy.orm import Session
 
