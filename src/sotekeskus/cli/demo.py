@@ -50,6 +50,9 @@ def demo(
     url = resolve_url(str(db_path))
     engine = make_engine(url)
     upgrade(engine)
+    from sotekeskus.care.questionnaires.examples import seed_examples
+
+    seed_examples(engine)  # the shipped example questionnaires (idempotent)
     with engine.connect() as conn:
         imported = conn.execute(select(ImportRun.id)).first() is not None
     if not imported:

@@ -21,6 +21,11 @@ def migrate(db: DbOption = None) -> None:
     engine = make_engine(url)
     before = revisions(engine) or frozenset()
     upgrade(engine)
+    from sotekeskus.care.questionnaires.examples import seed_examples
+
+    added = seed_examples(engine)  # shipped example questionnaires the store lacks
     where = sqlite_path(url) or engine.url.render_as_string(hide_password=True)
     done = "already current" if before == heads() else f"was {', '.join(sorted(before)) or 'empty'}"
     out.print(f"Store {where} at schema {', '.join(sorted(heads()))} ({done}).", highlight=False)
+    if added:
+        out.print(f"Example questionnaires added: {added}.", highlight=False)
