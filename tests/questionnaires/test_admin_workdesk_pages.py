@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sotekeskus.care.questionnaires import store
@@ -14,6 +15,7 @@ from sotekeskus.care.questionnaires.examples import example_files
 from sotekeskus.care.questionnaires.submit import submit
 from sotekeskus.care.unit_of_work import UnitOfWork
 from sotekeskus.store.database import resolve_url
+from sotekeskus.store.models import QuestionnaireVersion
 from tests.questionnaires.conftest import NOW, OPERATOR
 from tests.questionnaires.test_rules import CALM
 from tests.questionnaires.web_fixtures import QWeb, csrf_of, make_qweb
@@ -102,3 +104,8 @@ def test_the_professional_sees_recommendation_rule_and_answers(qweb) -> None:
     assert "Do you have a fever (over 37.5 °C)?" in text
     assert "For how many days have you had a fever?</th><td>5</td>" in text
     assert "version 2025.1" in text
+    admin = qweb.staff("qadmin")
+    with Session(engine) as s:
+        pk = s.scalar(select(QuestionnaireVersion.id).where(
+            QuestionnaireVersion.fhir_id == "respiratory-adult"))
+    assert "(non_urgent: 1)" in admin.get(f"/admin/questionnaires/{pk}").text

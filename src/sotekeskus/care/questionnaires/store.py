@@ -138,3 +138,12 @@ def response_of_case(session: Session, case_id: int) -> QuestionnaireResponseRow
     return session.scalar(select(QuestionnaireResponseRow)
                           .where(QuestionnaireResponseRow.case_id == case_id)
                           .order_by(QuestionnaireResponseRow.id.desc()).limit(1))
+
+
+def outcome_counts(session: Session, url: str, version: str) -> dict[str, int]:
+    """Responses of one version per outcome (emergencies included: they open no case)."""
+    return {o: n for o, n in session.execute(
+        select(QuestionnaireResponseRow.outcome, func.count())
+        .where(QuestionnaireResponseRow.questionnaire_url == url,
+               QuestionnaireResponseRow.questionnaire_version == version)
+        .group_by(QuestionnaireResponseRow.outcome))}

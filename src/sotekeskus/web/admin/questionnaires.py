@@ -80,6 +80,7 @@ def version(request: Request, account: AdminAccount, pk: Id) -> Response:
             return RedirectResponse("/admin/questionnaires", status_code=303)
         stored = store.stored(row)
         count = store.response_counts(session).get((row.url, row.version), 0)
+        outcomes = store.outcome_counts(session, row.url, row.version)
     return render(request, "admin_questionnaire.html", account=account, row=row,
-                  q=stored.questionnaire, rules=stored.rules, count=count,
+                  q=stored.questionnaire, rules=stored.rules, count=count, outcomes=outcomes,
                   services=default_catalogue().services)
