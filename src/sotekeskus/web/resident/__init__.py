@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 from sotekeskus.web.resident import chat as chat_routes
 from sotekeskus.web.resident import contact as contact_routes
 from sotekeskus.web.resident import own, signin, tray
+from sotekeskus.web.resident import questionnaires as questionnaire_routes
 from sotekeskus.web.resident.deps import PREFIX
 
 router = APIRouter(prefix=PREFIX, tags=["resident"])
@@ -27,6 +28,7 @@ router.include_router(own.router)
 router.include_router(tray.router)
 router.include_router(contact_routes.router)  # channels: message, e-form, call-back, renewal
 router.include_router(chat_routes.router)  # channels: chat
+router.include_router(questionnaire_routes.router)  # questionnaires
 
 
 def mount_test_idp(app: FastAPI) -> None:
