@@ -150,6 +150,11 @@ def test_the_flow_shows_the_statutory_leg_breaches(region_client, region_url) ->
         "/pathways/flow/export/flow_edges.csv?case_type=primary_access").text)}
     for w in want:
         assert edges[(w["from"], w["to"])]["leg_breached"] == str(w["breached"])
+    svg = c.get("/pathways/flow/chart/graph.svg?case_type=primary_access").text
+    late = next(w for w in want if w["breached"])
+    assert "yli lakisääteisen välin" in svg and "#b3261e" in svg
+    assert f"{late['breached']:,}".replace(",", "\u00a0") in svg or \
+        str(late["breached"]) in svg
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])

@@ -285,9 +285,15 @@ def flow_dot(body: dict[str, Any]) -> str:
         text = str(count) if isinstance(count, str) else fmt_num(count, 0)
         if e.get("median_hours") is not None:
             text += f" · {fmt_num(e['median_hours'], 1)} {hours}"
+        late = e.get("leg_breached")
+        colour = ""
+        if late:  # an int above 0, or "<5"
+            shown = late if isinstance(late, str) else fmt_num(late, 0)
+            text += " · " + gettext_(N_("%(n)s past the legal leg")) % {"n": shown}
+            colour = ', color="#b3261e", fontcolor="#b3261e"'
         width = 1 + 4 * (count / top) if isinstance(count, int) else 1
         lines.append(f"  {_dot_text(e['from'])} -> {_dot_text(e['to'])} "
-                     f"[label={_dot_text(text)}, penwidth={width:.2f}];")
+                     f"[label={_dot_text(text)}, penwidth={width:.2f}{colour}];")
     lines.append("}")
     return "\n".join(lines)
 
