@@ -92,8 +92,27 @@ def _resident_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-d
                   if p.startswith("/asiointi"))
 
 
+def _channels_of_a(fd: FrontDoor) -> list[int]:
+    """A's chat and secure message (the channels' own use cases), secret in both."""
+    from sotekeskus.care.chat import open_chat
+    from sotekeskus.care.contact import Resident, send_message
+    from sotekeskus.care.contact import resident_actor as channel_actor
+    from sotekeskus.care.unit_of_work import UnitOfWork
+    from tests.care.conftest import NOW
+
+    a = fd.person(0)
+    who = Resident(a.id, a.person_id)
+    with UnitOfWork(fd.engine, channel_actor(a.person_id), "resident: contact") as uow:
+        chat = open_chat(uow, who, line_id="health_station", text=SECRET, now=NOW).id
+    with UnitOfWork(fd.engine, channel_actor(a.person_id), "resident: contact") as uow:
+        message = send_message(uow, who, line_id="health_station", subject=SECRET,
+                               text=SECRET, now=NOW).id
+    return [chat, message]
+
+
 def test_sweep_every_resident_route_with_the_other_residents_ids(front_door: FrontDoor) -> None:
     a_case, a_appt, _ = _setup(front_door)
+    a_ids = [a_case, a_appt, *_channels_of_a(front_door)]
     b = front_door.signed_in(1)
     token = csrf_of(b.get("/asiointi/omat").text)
     routes = _resident_routes(front_door.app)
@@ -102,7 +121,7 @@ def test_sweep_every_resident_route_with_the_other_residents_ids(front_door: Fro
     for method, path in routes:
         if "{" not in path:
             continue
-        for ident in (a_case, a_appt):
+        for ident in a_ids:
             url = re.sub(r"\{[^}]+\}", str(ident), path)
             data = {"csrf_token": token, "slot_id": "1", "case_id": str(a_case),
                     "appointment_id": str(a_appt), "body": "x", "message": "x"}

@@ -36,7 +36,7 @@ from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -160,9 +160,10 @@ def create_test_idp(engine: Engine, *, client_id: str, client_secret: str | None
               "code_challenge", "code_challenge_method", "ui_locales")
 
     def _synthetic(limit: int = 30) -> list[tuple[str, str]]:
-        with Session(engine) as session:
-            rows = session.execute(select(Person.hetu, Person.name).order_by(Person.id)
-                                   .limit(2000)).all()
+        with Session(engine) as session:  # individual numbers 9xx: character 8
+            rows = session.execute(select(Person.hetu, Person.name)
+                                   .where(func.substr(Person.hetu, 8, 1) == "9")
+                                   .order_by(Person.id).limit(limit * 2)).all()
         out = []
         for hetu, name in rows:
             try:
