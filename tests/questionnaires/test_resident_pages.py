@@ -174,3 +174,13 @@ def test_unknown_questionnaire_and_page(qweb) -> None:
     action, csrf = _start(c)
     assert c.post(action.replace("/sivu/1", "/sivu/9"),
                   data={"csrf_token": csrf}).status_code == 404
+
+
+def test_hostile_ids_are_not_server_errors(qweb) -> None:
+    c = qweb.resident(0)
+    action, csrf = _start(c)
+    assert c.get("/asiointi/kyselyt/vastaus/99999999999999999999").status_code in (404, 422)
+    assert c.post("/asiointi/kyselyt/v/99999999999999999999/sivu/1",
+                  data={"csrf_token": csrf}).status_code in (404, 422)
+    assert c.post(action.replace("/sivu/1", "/sivu/0"),
+                  data={"csrf_token": csrf}).status_code in (404, 422)

@@ -42,6 +42,7 @@ from sotekeskus.care.unit_of_work import UnitOfWork
 from sotekeskus.domain.access_policy import Action
 from sotekeskus.store.models import Person, QuestionnaireResponseRow
 from sotekeskus.web.i18n import N_
+from sotekeskus.web.input_guard import Id
 from sotekeskus.web.resident.deps import (
     PREFIX,
     CurrentResident,
@@ -170,8 +171,8 @@ def start(request: Request, resident: CurrentResident, fhir_id: str) -> Response
 
 
 @router.post("/kyselyt/v/{pk}/sivu/{page}", dependencies=[ResidentCsrf])
-async def answer_page(request: Request, resident: CurrentResident, pk: int,
-                      page: int) -> Response:
+async def answer_page(request: Request, resident: CurrentResident, pk: Id,
+                      page: Id) -> Response:
     stored = _stored(request, pk)
     form = _Form(stored, page, _form_data(await request.form()))
     q = stored.questionnaire
@@ -194,7 +195,7 @@ async def answer_page(request: Request, resident: CurrentResident, pk: int,
 
 
 @router.post("/kyselyt/v/{pk}/sivu/{page}/paivita", dependencies=[ResidentCsrf])
-async def refresh(request: Request, resident: CurrentResident, pk: int, page: int) -> Response:
+async def refresh(request: Request, resident: CurrentResident, pk: Id, page: Id) -> Response:
     """htmx: the page's conditional items (and the 112 alert) for the answers so far."""
     stored = _stored(request, pk)
     form = _Form(stored, page, _form_data(await request.form()))
@@ -227,7 +228,7 @@ def _finish(request: Request, resident: ResidentPrincipal, stored: Stored,
 
 
 @router.get("/kyselyt/vastaus/{response_id}")
-def result_page(request: Request, resident: CurrentResident, response_id: int) -> Response:
+def result_page(request: Request, resident: CurrentResident, response_id: Id) -> Response:
     with Session(request.app.state.engine) as session:
         row = session.get(QuestionnaireResponseRow, response_id)
         owner = session.get(Person, row.person_pk) if row else None
