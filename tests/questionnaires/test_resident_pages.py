@@ -184,3 +184,15 @@ def test_hostile_ids_are_not_server_errors(qweb) -> None:
                   data={"csrf_token": csrf}).status_code in (404, 422)
     assert c.post(action.replace("/sivu/1", "/sivu/0"),
                   data={"csrf_token": csrf}).status_code in (404, 422)
+
+
+@pytest.mark.parametrize(("lang", "question", "button", "required"), [
+    ("fi", "Onko sinulla kovaa tai puristavaa rintakipua?", "Jatka", "pakollinen"),
+    ("sv", "Har du svår eller tryckande bröstsmärta?", "Fortsätt", "obligatorisk"),
+    ("en", "Do you have severe or crushing chest pain?", "Continue", "required"),
+])
+def test_the_form_speaks_each_language(qweb, lang, question, button, required) -> None:
+    page = qweb.resident(0).get(f"/asiointi/kyselyt/respiratory-adult?lang={lang}")
+    text = html.unescape(page.text)
+    assert f'<html lang="{lang}">' in text
+    assert question in text and f">{button}</button>" in text and f"({required})" in text
