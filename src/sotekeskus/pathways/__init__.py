@@ -2,8 +2,10 @@
 
 Library API for the CLI and the management web. Every function returns exact, unsuppressed
 figures; the caller suppresses small cells with the module's ``suppress*`` helper (or
-``Flow.to_dict(suppress=True)``). Person-level output exists only in
-``followup.follow_up_worklist``, an audited read that takes the actor and the purpose.
+``Flow.to_dict(suppress=True)``). Person-level output is read only through
+``followup.follow_up_worklist`` and ``models.scoring.risk_list`` (the web: ``listed`` then
+``audit_list``), audited reads that take the actor and the purpose and write one audit row
+per person shown (``person_reads``).
 
 * ``source.EpisodeSource`` — the episodes an analysis reads: ``from_store(db)`` (the
   analytics snapshot) or ``from_arrow(table)``;
@@ -15,7 +17,13 @@ figures; the caller suppresses small cells with the module's ``suppress*`` helpe
 * ``segments.profiles`` / ``segments.transitions`` — the rule-table segments;
 * ``followup.follow_up`` / ``followup.follow_up_worklist`` — lapsed follow-up;
 * ``instruments``, ``outcomes`` — outcome measures before and after, NPS;
-* ``models`` — the two risk models and their model cards.
+  ``outcome_store`` — their imports into the store for the web;
+* ``costs`` — cost per visit and per person served from a cost table;
+* ``leg_breaches`` — transitions of the flow past the legal leg of the rule book;
+* ``models`` — the two risk models and their model cards; ``models.stored`` (stored runs,
+  the professionals' justified / not-justified marks and their share) and
+  ``models.scoring`` (the professional's list from the store).
 
-Rule tables (conditions, segments, instruments) are YAML data under ``data/``.
+Rule tables (conditions, segments, instruments; read by ``rule_table``) and the example
+cost table are YAML data under ``data/``.
 """
