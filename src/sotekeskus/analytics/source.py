@@ -232,6 +232,10 @@ def _episode_rows(engine: Any, ids: list[str]) -> Any:
     return pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
 
 
+#: (rule-book fingerprint, summary format) → the compiled SQL of the incremental refresh.
+_compiled: dict[tuple[str, str], dict[str, str]] = {}
+
+
 def _split(version: str) -> tuple[str, str]:
     data, _, fingerprint = version.rpartition(":")
     return data, fingerprint
@@ -253,9 +257,10 @@ def update_snapshot(engine: Any, path: Path, version: str, book: RuleBook,
 
     import ibis
 
-    from sotekeskus.analytics.summaries import CUBE, WAITS, summaries_current, summary_selects
+    from sotekeskus.analytics.derived import rulebook_fingerprint
+    from sotekeskus.analytics.summaries import CUBE, META, WAITS, summary_format, summary_selects
 
-    if not path.exists() or not summaries_current(path):
+    if not path.exists():
         return False
     tmp = path.with_name(path.name + f".inc{os.getpid()}-{threading.get_ident()}")
     shutil.copyfile(path, tmp)
@@ -264,6 +269,9 @@ def update_snapshot(engine: Any, path: Path, version: str, book: RuleBook,
     try:
         row = con.execute("SELECT data_version FROM snapshot_meta").fetchone()
         old = str(row[0]) if row else ""
+        fmt = con.execute(f"SELECT format FROM {META}").fetchone()
+        if not fmt or str(fmt[0]) != summary_format():
+            return False  # summary tables of another format: rebuild
         (old_data, old_fp), (new_data, new_fp) = _split(old), _split(version)
         if old_fp != new_fp:
             return False
@@ -286,9 +294,12 @@ def update_snapshot(engine: Any, path: Path, version: str, book: RuleBook,
         con.execute("CREATE TEMP TABLE changed_raw AS " + EPISODE_SELECT.format(
             plan_based="CAST(plan_based AS BOOLEAN)", source="changed_source"))
         con.unregister("changed_source")
-        raw = ibis.duckdb.from_connection(con).table("changed_raw")
-        con.execute("INSERT INTO episodes BY NAME "
-                    + str(ibis.to_sql(derive(raw, book), dialect="duckdb")))
+        key = (rulebook_fingerprint(book), summary_format())
+        sql = _compiled.get(key, {})
+        if "derive" not in sql:  # compiling the Ibis expressions costs more than running them
+            raw = ibis.duckdb.from_connection(con).table("changed_raw")
+            sql["derive"] = str(ibis.to_sql(derive(raw, book), dialect="duckdb"))
+        con.execute("INSERT INTO episodes BY NAME " + sql["derive"])
         con.execute(f"INSERT INTO affected {affected} EXCEPT SELECT * FROM affected")
         same = ("a.visit_month IS NOT DISTINCT FROM {t}.{m} AND "
                 "a.unit_id IS NOT DISTINCT FROM {t}.unit_id AND "
@@ -300,9 +311,12 @@ def update_snapshot(engine: Any, path: Path, version: str, book: RuleBook,
         con.execute("CREATE TEMP TABLE episodes_affected AS SELECT * FROM episodes e "
                     "WHERE EXISTS (SELECT 1 FROM affected a WHERE "
                     + same.format(t="e", m="visit_month") + ")")
-        cube_sql, waits_sql = summary_selects(con, book, "episodes_affected")
-        con.execute(f"INSERT INTO {CUBE} BY NAME {cube_sql}")
-        con.execute(f"INSERT INTO {WAITS} BY NAME {waits_sql}")
+        if "cube" not in sql:
+            sql["cube"], sql["waits"] = summary_selects(con, book, "episodes_affected")
+            _compiled.clear()
+            _compiled[key] = sql
+        con.execute(f"INSERT INTO {CUBE} BY NAME {sql['cube']}")
+        con.execute(f"INSERT INTO {WAITS} BY NAME {sql['waits']}")
         con.execute("UPDATE snapshot_meta SET data_version = ?", [version])
         con.execute("CHECKPOINT")
         done = True

@@ -174,18 +174,25 @@ def _check_kind(kind: str) -> None:
         raise CatalogueError(f"kind: unknown kind {kind!r}; allowed: {', '.join(KINDS)}")
 
 
-def _newest(engine: Any) -> dict[str, tuple[int, str]]:
-    """kind → (id, text) of the newest uploaded version of each kind."""
-    from sqlalchemy import func, select
+def _newest(source: Any) -> dict[str, tuple[int, str]]:
+    """kind → (id, text) of the newest uploaded version of each kind. ``source``: an engine,
+    or the session of the caller's unit of work (read on its own connection: a second
+    connection while the unit holds the SQLite write lock would wait for the pool)."""
+    from sqlalchemy import Engine, func, select
 
     from sotekeskus.store.models import CatalogueVersion as V
 
-    with engine.connect() as conn:
+    def read(conn: Any) -> dict[str, tuple[int, str]]:
         ids = dict(conn.execute(select(V.kind, func.max(V.id)).group_by(V.kind)).all())
         if not ids:
             return {}
         texts = dict(conn.execute(select(V.id, V.content).where(V.id.in_(ids.values()))).all())
-    return {kind: (i, texts[i]) for kind, i in ids.items()}
+        return {kind: (i, texts[i]) for kind, i in ids.items()}
+
+    if isinstance(source, Engine):
+        with source.connect() as conn:
+            return read(conn)
+    return read(source)
 
 
 _cache: dict[tuple[str, int, int], Catalogue] = {}
@@ -194,11 +201,13 @@ _cache: dict[tuple[str, int, int], Catalogue] = {}
 def current_catalogue(engine: Any) -> Catalogue:
     """The catalogue in force: the newest uploaded services and routing rules
     (``catalogue_versions``), each falling back to the built-in file; cached per version
-    pair (one small query a call). ``engine`` None: the built-in catalogue."""
+    pair (one small query a call). ``engine``: an engine or a unit of work's session (use
+    the session inside a unit of work); None: the built-in catalogue."""
     newest = _newest(engine) if engine is not None else {}
     if not newest:
         return default_catalogue()
-    key = (str(engine.url), newest.get(SERVICES, (0, ""))[0],
+    bind = engine if hasattr(engine, "url") else engine.get_bind()
+    key = (str(bind.url), newest.get(SERVICES, (0, ""))[0],
            newest.get(ROUTING, (0, ""))[0])
     found = _cache.get(key)
     if found is None:

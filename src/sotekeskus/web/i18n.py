@@ -12,7 +12,7 @@ import gettext
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -78,8 +78,19 @@ def pick_language(*candidates: str | None, accept_language: str | None = None) -
     return DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=8)
+def _parsed_locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
 def _locale() -> Locale:
-    return Locale.parse(current_language.get())
+    """The request's locale (parsed once per language: a page formats hundreds of values)."""
+    return _parsed_locale(current_language.get())
+
+
+@lru_cache(maxsize=4096)
+def _format_day(value: date, fmt: str, language: str) -> str:
+    return format_date(value, format=fmt, locale=_parsed_locale(language))
 
 
 def fmt_int(value: int | float | str | None) -> str:
@@ -118,7 +129,7 @@ def fmt_date(value: date | datetime | str | None, fmt: str = "medium") -> str:
             return value
     if isinstance(value, datetime):
         return format_datetime(value, format="short", locale=_locale())
-    return format_date(value, format=fmt, locale=_locale())
+    return _format_day(value, fmt, current_language.get())
 
 
 def fmt_month(value: str | None) -> str:

@@ -194,7 +194,7 @@ def assess(uow: UnitOfWork, staff: Staff, case_id: int, form: AssessmentInput, *
     uow.session.add(Assessment(case_id=case.id, at=now, assessor=staff.username,
                                urgency=urgency.value, need=need, reason_code=reason or None,
                                service_area=area.value, professional_group=group.value))
-    return suggest(loaded, now, reason or None, catalogue or current_catalogue(uow.engine))
+    return suggest(loaded, now, reason or None, catalogue or current_catalogue(uow.session))
 
 
 def suggest(loaded: Loaded, now: datetime, reason_code: str | None = None,
@@ -215,7 +215,7 @@ def suggest(loaded: Loaded, now: datetime, reason_code: str | None = None,
         from sqlalchemy.orm import object_session
 
         session = object_session(case)
-        catalogue = current_catalogue(session.get_bind()) if session is not None else None
+        catalogue = current_catalogue(session) if session is not None else None
     return (catalogue or current_catalogue(None)).route(facts)
 
 
@@ -236,7 +236,7 @@ def route(uow: UnitOfWork, staff: Staff, case_id: int, service_id: str | None = 
 
     Without ``service_id`` the rule that fires decides (an error when none does); with one,
     the professional's choice wins and is recorded as ``manual`` unless it is the rule's."""
-    cat = catalogue or current_catalogue(uow.engine)
+    cat = catalogue or current_catalogue(uow.session)
     loaded = load(uow, case_id)
     precheck(staff, loaded, Transition.ROUTE)
     suggestion = suggest(loaded, now, catalogue=cat)

@@ -231,7 +231,7 @@ def read_case(uow: UnitOfWork, staff: Staff, case_id: int, *, now: datetime) -> 
             .join(User, User.id == ScheduleSlot.user_id)
             .where(Appointment.case_id == c.id).order_by(Appointment.id))]
     deadlines = deadlines_of(c, person, now.date())
-    suggestion = (suggest(loaded, now, catalogue=current_catalogue(uow.engine))
+    suggestion = (suggest(loaded, now, catalogue=current_catalogue(uow.session))
                   if c.state in (CaseState.ASSESSED, CaseState.ROUTED) else None)
     uow.audit_read(f"case:{c.id}", "workdesk case view",
                    subject_person_id=person.person_id)
