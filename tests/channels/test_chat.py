@@ -99,7 +99,8 @@ def test_professional_read_is_audited_and_limited_to_the_policys_units(ch: Chann
         chat.professional_messages(uow, case_id)
 
 
-def test_expected_wait_default_then_from_history(ch: Channels) -> None:
+def test_expected_wait_default_then_from_history(any_ch: Channels) -> None:
+    ch = any_ch  # SQLite and PostgreSQL
     r = ch.residents
     first = _open(ch, r[0], 0)
     # no history: the stated default 7 min × position
@@ -162,7 +163,8 @@ def test_broker_wakes_subscribers_from_another_thread() -> None:
     assert asyncio.run(scenario()) is False  # case 8's stream was not woken
 
 
-def test_workdesk_figures_from_channel_records(ch: Channels) -> None:
+def test_workdesk_figures_from_channel_records(any_ch: Channels) -> None:
+    ch = any_ch  # SQLite and PostgreSQL
     """A hand-computed day. Chats answered after 2, 4, 6, 8 and 30 minutes: mean 10.0;
     p90 at position (5 − 1) × 0.9 = 3.6 of the sorted waits = 8 + 0.6 × (30 − 8) = 21.2.
     Call-backs promised 09:00–10:00: one called back at 09:40 (within), one at 10:15 (late by

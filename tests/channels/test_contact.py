@@ -32,7 +32,8 @@ def _queue_ids(ch: Channels, member, now: datetime = NOW) -> list[int]:  # type:
         return [r.case_id for r in queue(uow, member, QueueFilter(), now=now)]
 
 
-def test_message_lands_in_the_queue_with_the_same_day_deadline(ch: Channels) -> None:
+def test_message_lands_in_the_queue_with_the_same_day_deadline(any_ch: Channels) -> None:
+    ch = any_ch  # SQLite and PostgreSQL
     me = ch.residents[0]
     with ch.resident_uow(me) as uow:
         case_id = contact.send_message(uow, me, line_id="health_station", subject="Rash",
@@ -122,7 +123,8 @@ def test_unknown_e_form(ch: Channels) -> None:
         contact.submit_e_form(uow, me, form_id="x", answers={}, now=NOW)
 
 
-def test_call_back_windows_offered_taken_and_refused(ch: Channels) -> None:
+def test_call_back_windows_offered_taken_and_refused(any_ch: Channels) -> None:
+    ch = any_ch  # SQLite and PostgreSQL
     with Session(ch.engine) as s:
         line = contact.default_lines().line("health_station")
         windows = contact.callback_windows(s, line, NOW)
@@ -165,7 +167,8 @@ def test_windows_skip_holidays_and_weekends() -> None:
     assert sorted({w.start.date() for w in windows}) == [date(2025, 6, 23), date(2025, 6, 24)]
 
 
-def test_prescription_renewal_is_resolved_as_prescription_renewed(ch: Channels) -> None:
+def test_prescription_renewal_is_resolved_as_prescription_renewed(any_ch: Channels) -> None:
+    ch = any_ch  # SQLite and PostgreSQL
     me, nurse = ch.residents[2], ch.region.nurse
     with ch.resident_uow(me) as uow:
         case_id = contact.request_renewal(uow, me, medicine="Levothyroxine 50 µg",
