@@ -157,6 +157,8 @@ def test_professional_panel_claim_reply_close_and_audit(web: Web) -> None:
     assert row.detail.endswith("chat panel: 1 after 0")
     case_page = hyg.get(f"/workdesk/cases/{case_id}?purpose=treatment")
     assert f'href="/workdesk/chat/{case_id}?purpose=treatment">Chat panel' in case_page.text
+    readers = me.get("/asiointi/lukijat?lang=en")  # the resident's "who has read my data"
+    assert readers.status_code == 200 and "Hanna Hygienisti" in readers.text
     token = csrf_from(page.text)
     assert hyg.post(f"/workdesk/chat/{case_id}/claim", data={"csrf_token": token},
                     follow_redirects=False).status_code == 303
