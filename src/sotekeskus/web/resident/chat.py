@@ -59,7 +59,7 @@ def render_message(request: Request, m: Message) -> str:
 
     token = i18n.current_language.set(resident_language(request))
     try:
-        return template.render(m=m)
+        return str(template.render(m=m))
     finally:
         i18n.current_language.reset(token)
 
@@ -71,7 +71,7 @@ def _wait_text(request: Request, wait: chat.ExpectedWait) -> str:
 
     token = i18n.current_language.set(resident_language(request))
     try:
-        return template.render(wait=wait)
+        return str(template.render(wait=wait))
     finally:
         i18n.current_language.reset(token)
 
