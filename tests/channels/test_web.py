@@ -177,4 +177,9 @@ def test_professional_panel_claim_reply_close_and_audit(web: Web) -> None:
         assert (case.state, case.close_reason, case.first_reply_at is not None) == \
             ("closed", "resolved", True)
         assert (row2.resolution, row2.resolved_first_contact) == ("self_care", True)
-    assert "This chat has ended" in me.get(f"/asiointi/chat/{case_id}?lang=en").text
+    closed = me.get(f"/asiointi/chat/{case_id}?lang=en")
+    assert "This chat has ended" in closed.text and 'class="r-form chat-send"' not in closed.text
+    late = me.post(f"/asiointi/chat/{case_id}/viesti", headers={"HX-Request": "true"},
+                   data={"text": "Kiitos!", "csrf_token": csrf_from(closed.text)})
+    assert late.status_code == 400 and late.text == f"case {case_id}: the case is closed; " \
+        "start a new one"

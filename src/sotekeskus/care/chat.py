@@ -141,6 +141,7 @@ class ExpectedWait:
     answered: int
     basis: str
     hours: int = HISTORY_HOURS
+    closed: bool = False
 
 
 def line_of(session: Session, case_id: int) -> str | None:
@@ -172,7 +173,8 @@ def expected_wait(session: Session, line: Line | str, now: datetime,
         if own is None:
             raise NotFound(f"chat: no chat {case_id}")
         if own.first_reply_at is not None or own.state == CaseState.CLOSED:
-            return ExpectedWait(0, 0, round(med, 1), len(waits), basis)
+            return ExpectedWait(0, 0, round(med, 1), len(waits), basis,
+                                closed=own.state == CaseState.CLOSED)
         position = ids.index(case_id) + 1 if case_id in ids else len(ids) + 1
     else:
         position = len(ids) + 1

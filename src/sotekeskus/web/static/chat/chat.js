@@ -11,6 +11,17 @@
       if (box) { box.focus(); }
     }
   });
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt;
+    if (!(form && form.matches && form.matches("form.chat-send"))) { return; }
+    var status = form.querySelector(".chat-send-status");
+    if (status) { status.textContent = event.detail.xhr.responseText || ""; }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    var status = form && form.querySelector ? form.querySelector(".chat-send-status") : null;
+    if (status) { status.textContent = ""; }
+  });
   document.addEventListener("htmx:sseMessage", function () {
     var log = document.getElementById("chat-log");
     if (log && log.lastElementChild) { log.lastElementChild.scrollIntoView({block: "nearest"}); }
