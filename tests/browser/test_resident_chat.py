@@ -30,16 +30,22 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     ch.engine.dispose()
 
 
-def test_chat_both_ways_live(browser, chat_server) -> None:  # type: ignore[no-untyped-def]
-    base, hetu = chat_server
+def phone_resident(browser, base: str, hetu: str, path: str):  # type: ignore[no-untyped-def]
+    """A phone-sized context whose resident identified through the test provider."""
     rctx = browser.new_context(base_url=base, viewport={"width": 390, "height": 844},
                                locale="fi-FI", is_mobile=True, has_touch=True)
     resident = rctx.new_page()
-    resident.goto("/asiointi/chat")
+    resident.goto(path)
     resident.click("#identify")
     resident.fill("#idp-hetu", hetu)
     resident.click("form button[type=submit]:not([name=cancel])")
-    resident.wait_for_url("**/asiointi/chat")
+    resident.wait_for_url(f"**{path}")
+    return rctx, resident
+
+
+def test_chat_both_ways_live(browser, chat_server) -> None:  # type: ignore[no-untyped-def]
+    base, hetu = chat_server
+    rctx, resident = phone_resident(browser, base, hetu, "/asiointi/chat")
     assert "Arvioitu odotusaika noin 7 min" in resident.inner_text("main")
     check_axe(resident, "resident chat start")
     resident.check("#line-oral_health")
@@ -80,3 +86,31 @@ def test_chat_both_ways_live(browser, chat_server) -> None:  # type: ignore[no-u
     check_axe(pro, "workdesk chat panel with messages")
     rctx.close()
     pctx.close()
+
+
+def test_contact_forms_on_a_phone(browser, chat_server) -> None:  # type: ignore[no-untyped-def]
+    """Every contact form is usable and axe-clean on a phone; a call-back request with a
+    window chosen from those offered lands as a case the resident can follow."""
+    base, hetu = chat_server
+    rctx, resident = phone_resident(browser, base, hetu, "/asiointi/yhteydenotto")
+    check_axe(resident, "contact menu")
+    for path in ("/asiointi/yhteydenotto/viesti", "/asiointi/yhteydenotto/resepti",
+                 "/asiointi/yhteydenotto/lomake/certificate_request"):
+        resident.goto(path)
+        check_axe(resident, path)
+    resident.goto("/asiointi/yhteydenotto/soittopyynto")
+    resident.check("#line-health_station")
+    resident.click("main form button[type=submit]")
+    resident.wait_for_selector("#w-1")
+    check_axe(resident, "call-back windows")
+    resident.check("#w-2")
+    resident.fill("#phone", "040 123 4567")
+    resident.fill("#subject", "Laboratoriotulokset")
+    resident.click("main form button[type=submit]")
+    resident.wait_for_url("**/asiointi/yhteydenotto/asiat/*")
+    assert "Soitamme sinulle välillä 16.06. 10:00–11:00." in resident.inner_text("main")
+    check_axe(resident, "call-back case")
+    resident.goto("/asiointi/yhteydenotto/resepti")
+    resident.click("main form button[type=submit]")  # empty: the browser asks for it
+    assert resident.url.endswith("/asiointi/yhteydenotto/resepti")
+    rctx.close()
