@@ -202,3 +202,22 @@ def test_workdesk_figures_from_channel_records(any_ch: Channels) -> None:
     assert f.callback == {"requests": 3, "called_back": 2, "within_window": 1, "late": 1,
                           "pending": 1, "within_pct": 50.0, "mean_delay_min": 15.0}
     assert f.first_contact_resolution == {"assessed": 4, "resolved": 3, "pct": 75.0}
+
+
+def test_a_chat_opened_elsewhere_joins_its_units_line(ch: Channels) -> None:
+    """The demo's synthetic chats (opened by the operator) count in the line's history."""
+    from sotekeskus.care.cases.commands import Contact, open_case
+    from sotekeskus.care.unit_of_work import UnitOfWork
+    from tests.care.conftest import OPERATOR
+
+    ids = []
+    for unit in ("U010", "U002"):
+        with UnitOfWork(ch.engine, OPERATOR, "contact") as uow:
+            case = open_case(uow, Contact(ch.residents[0].person_pk, "chat", unit, "Demo",
+                                          "oral" if unit == "U010" else "medical"), now=NOW)
+            ids.append((case.id, contact.record_line(uow.session, case)))
+    assert [line for _, line in ids] == ["oral_health", None]  # U002 has no line
+    _answer(ch, ids[0][0], 1, 5)
+    with Session(ch.engine) as s:
+        assert chat.line_of(s, ids[0][0]) == "oral_health"
+        assert chat.expected_wait(s, "oral_health", at(6)).answered == 1

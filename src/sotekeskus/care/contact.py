@@ -358,3 +358,25 @@ def close_contact(uow: UnitOfWork, staff: Staff, case_id: int, form: CloseInput,
         contact.closed_by = staff.username[:100]
         uow.session.flush()
     return outcome
+
+
+#: The front-door kind of a case opened elsewhere (the demo's synthetic contacts), by channel.
+KIND_OF_CHANNEL: dict[str, ContactKind] = {Channel.CHAT.value: ContactKind.CHAT,
+                                           Channel.MESSAGE.value: ContactKind.MESSAGE}
+
+
+def record_line(session: Session, case: CareCase, lines: Lines | None = None) -> str | None:
+    """Attach a chat or message case opened outside the front door (e.g. the demo's
+    synthetic morning) to the contact line of its unit, so it counts in that line's
+    expected-wait history; returns the line id (None: no line of that unit takes it)."""
+    kind = KIND_OF_CHANNEL.get(case.channel)
+    if kind is None or session.get(CaseContact, case.id) is not None:
+        return None
+    line = next((ln for ln in (lines or default_lines()).for_kind(kind)
+                 if ln.unit_id == case.unit_id), None)
+    if line is None:
+        return None
+    session.add(CaseContact(case_id=case.id, kind=kind.value, line_id=line.line_id,
+                            form_data="{}"))
+    session.flush()
+    return line.line_id

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from sotekeskus.care import contact
 from sotekeskus.care.booking.appointments import book
 from sotekeskus.care.booking.schedules import TemplateInput, add_template, materialise
 from sotekeskus.care.cases import commands
@@ -258,6 +259,7 @@ def live_day(engine: Engine, crew: Crew, now: datetime, rnd: random.Random,
                 message="", callback_from=at if callback else None, callback_to=callback,
                 questionnaire_outcome=outcome), now=at)
             case_id, unit = case.id, case.unit_id
+            contact.record_line(uow.session, case)  # a chat / message joins its unit's line
         opened += 1
         if at.date() != now.date():
             continue  # the previous weekday's leftovers: nobody has assessed them
