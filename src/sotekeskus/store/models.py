@@ -560,7 +560,7 @@ class CaseContact(Base):
     __table_args__ = (Index("ix_case_contacts_line_kind", "line_id", "kind"),)
 
 
-# ---- the resident front door: identification and sessions (migration 0008; docs/front-door.md) ----
+# ---- the resident front door: identification, sessions (migration 0008; docs/front-door.md)
 
 
 class ResidentSession(Base):
@@ -704,7 +704,7 @@ class ApiAccessToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
-# ---- questionnaires of the front door (migration 0009; care/questionnaires, docs/questionnaires.md)
+# ---- questionnaires of the front door (migration 0009; docs/questionnaires.md) ----
 
 
 class QuestionnaireVersion(Base):
