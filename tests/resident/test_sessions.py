@@ -154,3 +154,22 @@ def test_resident_session_grants_nothing_on_staff_routes(front_door: FrontDoor) 
         assert r.status_code != 200
         if r.status_code == 303:
             assert r.headers["location"].startswith("/login"), path
+
+
+def test_every_resident_post_route_refuses_a_missing_or_foreign_token(
+        front_door: FrontDoor) -> None:
+    """All POST routes under /asiointi (own view, questionnaires, contact, chat): 403
+    without the session's CSRF token, whatever the ids."""
+    import re
+
+    case_id = front_door.routed_case(0)
+    c = front_door.signed_in(0)
+    other = csrf_of(front_door.signed_in(1).get("/asiointi/omat").text)
+    paths = front_door.app.openapi()["paths"]
+    posts = sorted(p for p, ops in paths.items() if p.startswith("/asiointi") and "post" in ops)
+    assert len(posts) >= 5, posts
+    for path in posts:
+        url = re.sub(r"\{[^}]+\}", str(case_id), path)
+        for data in ({}, {"csrf_token": other}):
+            r = c.post(url, data=data, follow_redirects=False)
+            assert r.status_code == 403, (path, data, r.status_code)
