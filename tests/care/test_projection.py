@@ -74,3 +74,32 @@ def test_workdesk_cases_appear_in_the_reports_with_the_expected_wait(region: Reg
         assert sum(r["contacts"] for r in contacts) == 3
     finally:
         an.close()
+
+
+def test_an_open_analytics_follows_the_workdesk_incrementally(region: Region) -> None:
+    """The live path: the snapshot of an open analytics service (as in the web process)
+    follows a case opened, assessed, booked and visited through the workdesk by incremental
+    refreshes, and the access report and the waiting list then show it with its wait."""
+    add_slots(region, region.physician, "physician_in_person", mode="in_person")
+    an = Analytics.open(region.url)
+    try:
+        assert an.waiting_list(date(2025, 6, 17)).rows == []
+        backend = an._backend
+        a = contact(region, 0, NOW)
+        assessed(region, a, NOW + timedelta(minutes=10))
+        an.refresh_if_stale(force=True)
+        assert backend.last_refresh[0] == "incremental"
+        (waiting,) = an.waiting_list(date(2025, 6, 16)).rows
+        assert waiting["episode_id"] == f"W-{a}" and waiting["days_waited"] == 0
+        with UnitOfWork(region.engine, region.nurse.actor, "booking") as uow:
+            slot = bookable_slots(uow, region.nurse, a, now=NOW)[0]
+            book(uow, region.nurse, a, slot.slot_id, now=NOW + timedelta(minutes=12))
+        with UnitOfWork(region.engine, region.physician.actor, "visit") as uow:
+            record_visit(uow, region.physician, a, now=datetime(2025, 6, 17, 9, 30))
+        an.refresh_if_stale(force=True)
+        assert backend.last_refresh[0] == "incremental"
+        assert an.waiting_list(date(2025, 6, 17)).rows == []
+        (row,) = [r for r in an.access_report() if r["service_area"] == "medical"]
+        assert row["visits"] == 1 and row["median_wait_days"] == 1
+    finally:
+        an.close()
