@@ -21,6 +21,8 @@ override the environment through ``load_settings(db=…)``.
 - ``resident_oidc_issuer`` / ``_client_id`` / ``_client_secret`` / ``_redirect_uri``:
   ``SOTEKESKUS_RESIDENT_OIDC_ISSUER`` etc., the residents' OpenID Connect provider
   (Suomi.fi e-Identification); no issuer: the built-in test provider (refused in production);
+  ``resident_oidc_client_key`` (``SOTEKESKUS_RESIDENT_OIDC_CLIENT_KEY``): a PEM or JWK file
+  of the client's RSA private key (``private_key_jwt``, encrypted userinfo);
 - ``resident_session_idle_minutes`` / ``resident_session_max_hours``: the residents' session
   lifetimes (defaults 20 min, 4 h); ``resident_change_hours``: a resident may cancel or
   rebook until this many hours before the start (default 24);
@@ -72,6 +74,7 @@ class Settings:
     resident_oidc_client_id: str = "sotekeskus-front-door"
     resident_oidc_client_secret: str | None = None
     resident_oidc_redirect_uri: str | None = None
+    resident_oidc_client_key: str | None = None
     resident_session_idle_minutes: float = 20.0
     resident_session_max_hours: float = 4.0
     resident_change_hours: float = 24.0
@@ -123,6 +126,7 @@ def load_settings(db: str | None = None, env: Mapping[str, str] | None = None) -
                                  or "sotekeskus-front-door"),
         resident_oidc_client_secret=source.get("SOTEKESKUS_RESIDENT_OIDC_CLIENT_SECRET") or None,
         resident_oidc_redirect_uri=source.get("SOTEKESKUS_RESIDENT_OIDC_REDIRECT_URI") or None,
+        resident_oidc_client_key=source.get("SOTEKESKUS_RESIDENT_OIDC_CLIENT_KEY") or None,
         resident_session_idle_minutes=_positive(
             source, "SOTEKESKUS_RESIDENT_SESSION_IDLE_MINUTES", 20.0),
         resident_session_max_hours=_positive(source, "SOTEKESKUS_RESIDENT_SESSION_MAX_HOURS", 4.0),

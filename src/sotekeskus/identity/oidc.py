@@ -7,14 +7,16 @@ The flow (authorisation code with PKCE):
    ``nonce`` (binds the ID token to this sign-in) and a PKCE ``code_verifier`` whose
    S256 ``code_challenge`` goes to the provider's authorisation endpoint;
 2. the provider sends the browser back with ``code`` and ``state``;
-3. :meth:`Provider.exchange` sends the code and the verifier to the token endpoint
-   (client authentication ``client_secret_post``) and :func:`verify_id_token` checks the
+3. :meth:`Provider.exchange` sends the code and the verifier to the token endpoint (client
+   authentication ``private_key_jwt`` — RFC 7523, as Suomi.fi requires — when a client key
+   is configured, else ``client_secret_post``) and :func:`verify_id_token` checks the
    ID token: signature against the provider's JWKS (RS256/ES256 only, never ``none`` or
    HMAC), ``iss`` = the issuer, ``aud`` contains the client id (``azp`` too when several),
    ``exp`` in the future (60 s leeway), ``iat`` present, ``nonce`` = ours;
 4. :func:`identity_of` reads the personal identity code from the claims — Suomi.fi sends it
    as ``urn:oid:1.2.246.21`` (friendly name ``nationalIdentificationNumber``), in the ID
-   token or from the userinfo endpoint — and the name (``name``, ``urn:oid:2.5.4.3`` cn, or
+   token or from the userinfo endpoint (JSON, a signed JWT, or a signed JWT encrypted to the
+   client key, as Suomi.fi sends it) — and the name (``name``, ``urn:oid:2.5.4.3`` cn, or
    given and family names).
 
 Every failure is an :class:`IdentificationError` naming the check that failed (never the
@@ -31,9 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from joserfc import jwt
+from joserfc import jwe, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
 
 #: Claim names of the personal identity code (Suomi.fi: OID first, then the friendly name).
 HETU_CLAIMS = ("urn:oid:1.2.246.21", "nationalIdentificationNumber")
@@ -42,6 +44,7 @@ GIVEN_NAME_CLAIMS = ("given_name", "urn:oid:2.5.4.42", "firstName")
 FAMILY_NAME_CLAIMS = ("family_name", "urn:oid:2.5.4.4", "sn")
 ALLOWED_ALGS = ("RS256", "ES256", "PS256")
 LEEWAY_SECONDS = 60
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 class IdentificationError(Exception):
@@ -85,6 +88,7 @@ class Provider:
     client_secret: str | None
     transport: httpx.AsyncBaseTransport | None = None
     timeout: float = 10.0
+    client_key: RSAKey | None = None  # private_key_jwt and encrypted userinfo
     _metadata: dict[str, Any] | None = None
     _jwks: KeySet | None = None
 
@@ -137,7 +141,11 @@ class Provider:
         form = {"grant_type": "authorization_code", "code": code,
                 "redirect_uri": redirect_uri, "code_verifier": verifier,
                 "client_id": self.client_id}
-        if self.client_secret:
+        if self.client_key is not None:
+            form["client_assertion_type"] = CLIENT_ASSERTION_TYPE
+            form["client_assertion"] = client_assertion(self.client_key, self.client_id,
+                                                        meta["token_endpoint"])
+        elif self.client_secret:
             form["client_secret"] = self.client_secret
         async with self._client() as client:
             try:
@@ -176,7 +184,10 @@ class Provider:
             except httpx.HTTPError as exc:
                 raise IdentificationError(f"userinfo: failed: {exc}") from None
         if response.headers.get("content-type", "").startswith("application/jwt"):
-            info = verify_signed(response.text, await self.jwks())
+            token = response.text.strip()
+            if token.count(".") == 4:  # JWE: encrypted to our key, a signed JWT inside
+                token = decrypt(token, self.client_key)
+            info = verify_signed(token, await self.jwks())
         else:
             try:
                 info = response.json()
@@ -185,6 +196,41 @@ class Provider:
         if not isinstance(info, dict) or info.get("sub") != id_claims.get("sub"):
             raise IdentificationError("userinfo: the subject differs from the ID token's")
         return info
+
+
+def client_assertion(key: RSAKey, client_id: str, token_endpoint: str,
+                     now: float | None = None) -> str:
+    """RFC 7523 client authentication: a JWT signed with the client's key whose ``iss`` and
+    ``sub`` are the client id and whose ``aud`` is the token endpoint; valid 60 s, one
+    ``jti``."""
+    now = time.time() if now is None else now
+    claims = {"iss": client_id, "sub": client_id, "aud": token_endpoint,
+              "jti": secrets.token_urlsafe(24), "iat": int(now), "exp": int(now) + 60}
+    header = {"alg": "RS256", **({"kid": key.kid} if key.kid else {})}
+    return jwt.encode(header, claims, key)
+
+
+def decrypt(token: str, key: RSAKey | None) -> str:
+    """The plaintext (a signed JWT) of a compact JWE encrypted to the client key."""
+    if key is None:
+        raise IdentificationError("userinfo: encrypted, but no client key is configured")
+    try:
+        return jwe.decrypt_compact(token, key).plaintext.decode("utf-8")  # type: ignore[union-attr]
+    except (JoseError, ValueError, UnicodeDecodeError) as exc:
+        raise IdentificationError(f"userinfo: cannot decrypt ({exc})") from None
+
+
+def load_client_key(path: str) -> RSAKey:
+    """The client's private RSA key from a PEM or JWK (JSON) file."""
+    import json
+    from pathlib import Path
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else text
+        return RSAKey.import_key(data)
+    except (ValueError, JoseError) as exc:
+        raise IdentificationError(f"client key {path}: not an RSA private key ({exc})") from None
 
 
 def verify_signed(token: str, keys: KeySet) -> dict[str, Any]:

@@ -83,7 +83,11 @@ def provider(request: Request) -> oidc.Provider:
         secret = settings.resident_oidc_client_secret
         if not settings.resident_oidc_issuer:
             secret = test_client_secret(request)
-        found = oidc.Provider(issuer, settings.resident_oidc_client_id, secret, transport)
+        key = (oidc.load_client_key(settings.resident_oidc_client_key)
+               if settings.resident_oidc_issuer and settings.resident_oidc_client_key
+               else None)
+        found = oidc.Provider(issuer, settings.resident_oidc_client_id, secret, transport,
+                              client_key=key)
         cache[issuer] = found
     return found
 
