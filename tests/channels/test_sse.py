@@ -75,10 +75,12 @@ def test_messages_reach_the_other_side_live(tmp_path: Path) -> None:
             assert stream.status_code == 200
             assert stream.headers["content-type"].startswith("text/event-stream")
             started = time.monotonic()
-            threading.Thread(target=reply_later).start()
+            replier = threading.Thread(target=reply_later)
+            replier.start()
             events = _read_until(stream, "Milloin kipu alkoi?")
             # woken by the broker: well before the 2 s poll would have found it
             assert time.monotonic() - started < 1.9
+        replier.join(10)
         message = next(e for e in events if "event: message" in e)
         reply_id = int(re.search(r"^id: (\d+)$", message, re.M).group(1))  # type: ignore[union-attr]
         assert 'class="chat-msg chat-professional"' in message
@@ -94,8 +96,10 @@ def test_messages_reach_the_other_side_live(tmp_path: Path) -> None:
         with pro.stream("GET", f"/workdesk/chat/{case_id}/events?purpose=treatment",
                         headers={"Last-Event-ID": str(reply_id)}) as stream:
             assert stream.status_code == 200
-            threading.Thread(target=resident_writes).start()
+            writer = threading.Thread(target=resident_writes)
+            writer.start()
             events = _read_until(stream, "Eilen illalla")
+        writer.join(10)
         bodies = [e for e in events if "event: message" in e]
         # resumed after the reply: only the resident's new message
         assert len(bodies) == 1 and "Milloin kipu" not in bodies[0]
