@@ -93,7 +93,7 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
         f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} – TEST identity provider</title>
-<link rel="stylesheet" href="/static/app.css"></head>
+<link rel="stylesheet" href="/static/resident/resident.css"></head>
 <body><main id="main" class="idp">
 <p class="test-banner" role="note"><strong>TEST identity provider — not a real
 identification.</strong> Synthetic residents only (individual numbers 900–999).
