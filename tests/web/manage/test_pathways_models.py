@@ -24,6 +24,7 @@ from sotekeskus.pathways.source import EpisodeSource
 from sotekeskus.store.models import AuditEvent, RiskMark
 from tests.web.conftest import PASSWORDS, csrf_from, sign_in
 from tests.web.helpers import table_rows
+from tests.web.test_i18n import switch
 
 ON = date(2025, 6, 30)
 MODEL = "home_care"
@@ -164,6 +165,13 @@ def test_a_manager_reads_the_list_audited_and_marks_it(region_app, stored) -> No
     assert [r["person_id"] for r in csv.DictReader(io.StringIO(export.text))] == \
         [r["person_id"] for r in mine]
     assert c.get(f"/pathways/models/{MODEL}/list?purpose=gossip").status_code == 400
+    switch(c, "sv")  # the factors are text in the reader's language
+    try:
+        swedish = table_rows(c.get(f"/pathways/models/{MODEL}/list?on={ON}&purpose="
+                                   "assess_need").text, "pathways-risk-list")
+        assert any(w in swedish[0]["factors_text"] for w in ("besök", "ålder", "sjukdomar"))
+    finally:
+        switch(c, "fi")
 
 
 PERSON = re.compile(r"\bP[0-9a-f]{10}\b")

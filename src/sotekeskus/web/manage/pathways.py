@@ -477,15 +477,19 @@ def worklist_view(request: Request, account: Account) -> dict[str, Any]:
         except PathwaysError as exc:
             raise FilterError(str(exc), field="worklist") from exc
     table_conditions = load_conditions()
-    for r in rows:
-        c = table_conditions.get(r["condition"])
-        r["reason"] = gettext_(N_(
-            "%(condition)s: %(basis)s on %(last)s; protocol %(months)s months and %(grace)s "
-            "days' grace, due %(due)s, %(days)s days overdue")) % {
-            "condition": c.name(lang), "basis": gettext_(BASIS[r["follow_up_basis"]]),
-            "last": i18n.fmt_date(r["last_follow_up"]), "months": c.interval_months,
-            "grace": c.grace_days, "due": i18n.fmt_date(r["due"]),
-            "days": r["days_overdue"]}
+    token = i18n.current_language.set(lang)  # the reasons are text in the reader's language
+    try:
+        for r in rows:
+            c = table_conditions.get(r["condition"])
+            r["reason"] = gettext_(N_(
+                "%(condition)s: %(basis)s on %(last)s; protocol %(months)s months and %(grace)s "
+                "days' grace, due %(due)s, %(days)s days overdue")) % {
+                "condition": c.name(lang), "basis": gettext_(BASIS[r["follow_up_basis"]]),
+                "last": i18n.fmt_date(r["last_follow_up"]), "months": c.interval_months,
+                "grace": c.grace_days, "due": i18n.fmt_date(r["due"]),
+                "days": r["days_overdue"]}
+    finally:
+        i18n.current_language.reset(token)
     table = CodeTable(
         "follow_up_worklist", N_("Lapsed follow-up, person level"),
         [Column("person_id", label=COLUMNS["person_id"]),

@@ -37,7 +37,8 @@ from sotekeskus.pathways.models.stored import (
 )
 from sotekeskus.store import audit
 from sotekeskus.store.users import Account
-from sotekeskus.web.deps import ManagementAccount, authorise, require_csrf
+from sotekeskus.web import i18n
+from sotekeskus.web.deps import ManagementAccount, authorise, language_for, require_csrf
 from sotekeskus.web.exports import table_response
 from sotekeskus.web.i18n import N_, gettext_
 from sotekeskus.web.manage.codes import CodeTable
@@ -214,8 +215,13 @@ def list_view(request: Request, account: Account, name: str) -> dict[str, Any]:
                    actor=account.username, purpose=purpose, units=units)
         marks = current_marks(request.app.state.engine, name, on,
                               [r["person_id"] for r in rows])
+        token = i18n.current_language.set(language_for(request, account))
+        try:
+            for r in rows:
+                r["factors_text"] = factor_text(r["factors"])
+        finally:
+            i18n.current_language.reset(token)
         for r in rows:
-            r["factors_text"] = factor_text(r["factors"])
             m = marks.get(r["person_id"])
             r["mark"] = None if m is None else ("yes" if m["justified"] else "no")
             r["mark_note"] = None if m is None else m["note"]
