@@ -253,12 +253,14 @@ STREAM_SECONDS = 300.0
 
 async def event_stream(engine, case_id: int, after_id: int, fetch, render,  # type: ignore[no-untyped-def]
                        *, is_disconnected, extra=None, broker: ChatBroker = BROKER,
-                       poll: float = POLL_SECONDS, max_seconds: float = STREAM_SECONDS):
+                       poll: float | None = None, max_seconds: float | None = None):
     """The server-sent events of one case: ``message`` events (id = message id) for every
     message above ``after_id``, woken by ``broker`` or every ``poll`` seconds (another
     process's writes); ``extra()`` may return further events (e.g. the expected wait).
     ``fetch(after_id)`` reads (and, for a professional, audits) the new messages; it is
     called only when the cheap :func:`last_message_id` test says there are some."""
+    poll = POLL_SECONDS if poll is None else poll
+    max_seconds = STREAM_SECONDS if max_seconds is None else max_seconds
     event = broker.subscribe(case_id)
     try:
         yield "retry: 3000\n\n"
