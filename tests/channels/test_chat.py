@@ -221,3 +221,39 @@ def test_a_chat_opened_elsewhere_joins_its_units_line(ch: Channels) -> None:
     with Session(ch.engine) as s:
         assert chat.line_of(s, ids[0][0]) == "oral_health"
         assert chat.expected_wait(s, "oral_health", at(6)).answered == 1
+
+
+def test_stream_polls_the_store_for_another_processs_writes(ch: Channels) -> None:
+    """A message stored without a broker wake-up (as by another process) still arrives:
+    the stream re-reads the store every ``poll`` seconds."""
+    me = ch.residents[0]
+    case_id = _open(ch, me, 0)
+    with Session(ch.engine) as s:
+        first = chat.last_message_id(s, case_id)
+    _answer_later = threading.Timer(0.3, _answer, args=(ch, case_id, 1, 2))
+
+    def fetch(after_id: int) -> list:  # type: ignore[type-arg]
+        with Session(ch.engine) as s:
+            return chat.resident_messages(s, me, case_id, after_id)[1]
+
+    async def no() -> bool:
+        return False
+
+    async def scenario() -> list[str]:
+        out: list[str] = []
+        stream = chat.event_stream(ch.engine, case_id, first, fetch, lambda m: m.body,
+                                   is_disconnected=no, broker=chat.ChatBroker(), poll=0.1,
+                                   max_seconds=5)
+        _answer_later.start()
+        async for event in stream:
+            out.append(event)
+            if "Hello, how can I help?" in event:
+                break
+        await stream.aclose()
+        return out
+
+    events = asyncio.run(scenario())
+    assert events[0] == "retry: 3000\n\n"
+    assert events[-1].startswith("id: ") and events[-1].endswith(
+        "event: message\ndata: Hello, how can I help?\n\n")
+    _answer_later.join()
