@@ -183,3 +183,21 @@ def test_professional_panel_claim_reply_close_and_audit(web: Web) -> None:
                    data={"text": "Kiitos!", "csrf_token": csrf_from(closed.text)})
     assert late.status_code == 400 and late.text == f"case {case_id}: the case is closed; " \
         "start a new one"
+
+
+def test_panel_shows_what_the_resident_filled_in(web: Web) -> None:
+    me = web.resident(0)
+    assert _post(me, "/asiointi/yhteydenotto/lomake/certificate_request",
+                 {"f_purpose": "driving_licence", "f_details": "C-luokka",
+                  "message": ""}).status_code == 303
+    assert _post(me, "/asiointi/yhteydenotto/resepti",
+                 {"medicine": "Atorvastatiini 20 mg", "pharmacy": "Keskusapteekki"}
+                 ).status_code == 303
+    form_case, renewal = (c.id for c in _cases(web))
+    nurse = web.staff("nurse_web")  # English
+    page = nurse.get(f"/workdesk/chat/{form_case}?purpose=assessment")
+    assert "<dt>What is the certificate for</dt><dd>Driving licence</dd>" in page.text
+    assert "<title>Contact panel #" in page.text
+    page = nurse.get(f"/workdesk/chat/{renewal}?purpose=assessment")
+    assert "<dt>Medicine (name and strength)</dt><dd>Atorvastatiini 20 mg</dd>" in page.text
+    assert "<dt>Pharmacy</dt><dd>Keskusapteekki</dd>" in page.text

@@ -59,6 +59,29 @@ def render_message(request: Request, m: Message) -> str:
                .render(m=m))
 
 
+#: Labels (msgids) of the fields the channels keep (e-form fields carry their own names).
+FIELDS = {"medicine": N_("Medicine (name and strength)"), "pharmacy": N_("Pharmacy"),
+          "phone": N_("Phone number"), "message": N_("Message"), "text": N_("Message")}
+
+
+def _form_rows(row: CaseContact | None) -> list[tuple[str, object, object]]:
+    """What the resident filled in as (how to label, label, value) rows: ``names`` (an
+    e-form field's fi/sv/en names; a choice's value is its option's names) or ``msgid``."""
+    if row is None:
+        return []
+    data = json.loads(row.form_data or "{}")
+    form = default_lines().e_forms.get(row.form_id or "")
+    rows: list[tuple[str, object, object]] = []
+    for key, value in data.items():
+        field = next((f for f in form.fields if f.field_id == key), None) if form else None
+        if field is not None:  # a choice's value shows as the option's names
+            option = dict(field.options).get(value) if field.kind == "choice" else None
+            rows.append(("names", field.names, option if option is not None else value))
+        else:
+            rows.append(("msgid", FIELDS.get(key, key), value))
+    return rows
+
+
 @router.get("/chat/{case_id}")
 def panel(request: Request, account: ProfessionalAccount, case_id: int,
           purpose: str = "") -> Response:
@@ -72,9 +95,9 @@ def panel(request: Request, account: ProfessionalAccount, case_id: int,
     except CareError as exc:
         return error_page(request, account, exc, "/workdesk")
     line = default_lines().lines.get(row.line_id) if row else None
-    form_data = json.loads(row.form_data) if row else {}
+    form_rows = _form_rows(row)
     return page(request, "workdesk_chat.html", account=account, member=member, c=case,
-                contact=row, line=line, form_data=form_data, messages=msgs, owner=owner,
+                contact=row, line=line, form_rows=form_rows, messages=msgs, owner=owner,
                 purpose=why, purposes=PURPOSES, flash=take_flash(request),
                 last_id=max((m.message_id for m in msgs), default=0),
                 resolutions=list(Resolution), resolution_labels=RESOLUTIONS,
