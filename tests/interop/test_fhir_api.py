@@ -73,7 +73,10 @@ def test_capability_statement_is_r4_and_lists_only_what_exists(app):
                      "Communication": read_search, "Practitioner": read_search,
                      "PractitionerRole": read_search, "HealthcareService": read_search,
                      "Schedule": read_search, "Slot": read_search, "AuditEvent": read_search,
-                     "QuestionnaireResponse": ["create"], "Questionnaire": read_search}
+                     "QuestionnaireResponse": ["create"], "Questionnaire": read_search,
+                     "Organization": read_search, "Location": read_search,
+                     "EpisodeOfCare": read_search, "Encounter": read_search,
+                     "MeasureReport": read_search}
     security = body["rest"][0]["security"]["extension"][0]
     assert security["extension"][0]["valueUri"].endswith("/fhir/auth/token")
 

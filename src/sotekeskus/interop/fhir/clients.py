@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 #: Resource types the API serves, for scopes.
 SCOPE_TYPES = ("Patient", "Task", "Appointment", "QuestionnaireResponse", "Questionnaire",
-               "Organization", "EpisodeOfCare", "Encounter", "Schedule", "Slot",
-               "Practitioner", "PractitionerRole", "HealthcareService", "Communication",
-               "AuditEvent", "*")
+               "Organization", "Location", "EpisodeOfCare", "Encounter", "MeasureReport",
+               "Schedule", "Slot", "Practitioner", "PractitionerRole", "HealthcareService",
+               "Communication", "AuditEvent", "*")
 _SCOPE = re.compile(r"system/(" + "|".join(re.escape(t) for t in SCOPE_TYPES)
                     + r")\.(read|write|\*)")
 

@@ -19,7 +19,7 @@ SUPPORTED = ("Organization", "Location", "Patient", "EpisodeOfCare", "Encounter"
              "Appointment", "Bundle", "OperationOutcome", "CapabilityStatement",
              "Questionnaire", "QuestionnaireResponse", "Schedule", "Slot", "Practitioner",
              "PractitionerRole", "HealthcareService", "Communication", "AuditEvent",
-             "Parameters")
+             "Parameters", "MeasureReport")
 
 
 class R4ValidationError(ValueError):

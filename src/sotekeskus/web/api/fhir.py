@@ -13,7 +13,8 @@ audited too. Every resource returned is validated against FHIR R4
 
 Read and search of every resource type go through **one path** driven by the table
 :data:`sotekeskus.web.api.fhir_search.KINDS` (Patient, Task, Appointment, Communication,
-Practitioner, PractitionerRole, HealthcareService, Schedule, Slot, AuditEvent). Besides:
+Practitioner, PractitionerRole, HealthcareService, Schedule, Slot, AuditEvent, Organization,
+Location, EpisodeOfCare, Encounter, MeasureReport). Besides:
 ``GET /fhir/metadata``; booking (``POST Appointment``, ``$book``) and cancelling (``PUT`` /
 ``PATCH``) through the workdesk's atomic booking (``web/api/fhir_booking.py``);
 ``POST QuestionnaireResponse`` (opens a case in the workdesk, channel questionnaire); the
@@ -113,7 +114,7 @@ def _read(kind: Kind, rid: str, request: Request) -> Response:
     try:
         client = _client(request, kind.name, "read")
         with _work(request, client) as uow:
-            found = kind.read(Ctx(uow, client), rid)
+            found = kind.read(Ctx(uow, client, app=request.app), rid)
             uow.audit_read(f"fhir:{kind.name}/{rid}", "read", subject_person_id=found.subject)
         return _respond(found.resource)
     except ApiError as exc:
@@ -125,7 +126,7 @@ def _search(kind: Kind, request: Request) -> Response:
         client = _client(request, kind.name, "read")
         query = _query(request, kind)
         with _work(request, client) as uow:
-            ctx = Ctx(uow, client)
+            ctx = Ctx(uow, client, app=request.app)
             found = kind.search(ctx, query)
             target = f"fhir:{kind.name}?{request.url.query}"[:500]
             subjects = sorted({f.subject for f in found if f.subject})
