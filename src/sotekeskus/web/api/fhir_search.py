@@ -12,7 +12,9 @@ Visibility, by the one access policy for the client's role and units:
   where the role may work cases, keep schedules, see persons or see figures (the whole
   region for leadership, analysts and administrators);
 * HealthcareService (the public service catalogue): every client with the scope;
-* AuditEvent: administrators only (the policy's ``view_audit``).
+* AuditEvent: administrators only (the policy's ``view_audit``);
+* Organization, Location, EpisodeOfCare, Encounter: ``fhir_search_care``; MeasureReport:
+  ``fhir_search_measures`` (their own docstrings say who sees what).
 """
 
 from __future__ import annotations
