@@ -51,7 +51,7 @@ def _episode(eid: str, unit: str, *, status: str, wait: int | None = None,
         contact_mode=mode, status=status, plan_based=False, visit_nature=nature)
 
 
-def build_store(path: Path) -> None:
+def build_store(url: str) -> None:
     from sotekeskus.care.cases.commands import Contact, open_case
     from sotekeskus.care.persons import register_person
     from sotekeskus.care.unit_of_work import UnitOfWork
@@ -60,7 +60,7 @@ def build_store(path: Path) -> None:
     from sotekeskus.store.database import make_engine
     from sotekeskus.store.migrate import upgrade
 
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(url)
     upgrade(engine)
     now = datetime(2025, 6, 16, 8, 0)
     with Session(engine) as session, session.begin():
@@ -94,7 +94,7 @@ def build_store(path: Path) -> None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fhirmore") / "store.db"
-    build_store(path)
+    build_store(f"sqlite:///{path}")
     return path
 
 
@@ -427,3 +427,29 @@ def test_capability_statement_lists_the_new_resources(app):
                          ("MeasureReport", {"measure", "period", "subject"})):
         assert [i["code"] for i in kinds[name]["interaction"]] == ["read", "search-type"]
         assert params <= {p["name"] for p in kinds[name]["searchParam"]}
+
+
+def test_episodes_and_measure_reports_on_postgresql(pg_db: str) -> None:
+    from sotekeskus.store.database import resolve_url
+    from sotekeskus.web.app import create_app
+
+    url = resolve_url(pg_db)
+    build_store(url)
+    application = create_app(url, secret_key="test-secret", secure_cookies=False)
+    try:
+        client = TestClient(application)
+        desk = token(application, "desk", "professional", ["U1"], READ_ALL)
+        found = fhir(client.get("/fhir/Encounter", params=[
+            ("class", "VR"), ("date", "ge2025-03-07"), ("date", "le2025-03-13"),
+            ("_count", "1")], headers=desk))
+        assert found["total"] == 2 and [e["resource"]["id"] for e in found["entry"]] == [
+            "enc-I4"]
+        assert [e["resource"]["id"] for e in fhir(client.get(
+            "/fhir/EpisodeOfCare", params={"status": "finished", "date": "le2025-03-31",
+                                           "organization": "Organization/U1"},
+            headers=desk))["entry"]] == ["I1", "I2", "I3", "I4", "I5", "I6"]
+        lead = token(application, "lead", "leadership", [], READ_ALL)
+        report = fhir(client.get("/fhir/MeasureReport/within-7d-pct.2025-03", headers=lead))
+        assert _group(report)["measureScore"]["value"] == 62.5
+    finally:
+        application.state.engine.dispose()
