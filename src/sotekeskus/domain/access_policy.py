@@ -13,7 +13,8 @@ Roles (staff):
 * ``analyst``: the whole region, small cells suppressed; no person-level data;
 * ``admin``: users, the indicator registry and the audit log; aggregates as an analyst;
 * ``professional`` and ``scheduler``: the operational side (workdesk, schedules); no
-  management aggregates;
+  management aggregates; a professional (like a manager) reads the clinical worklists of
+  own units (``VIEW_CLINICAL_WORKLISTS``: follow-up gaps, risk lists; every read audited);
 * ``resident``: a strongly identified resident (the front door): acts only on their own
   person (``Actor.person_id`` must equal ``Resource.person_id``), never on staff actions;
   no staff role may take the resident's actions;
@@ -55,6 +56,9 @@ class Action(StrEnum):
     MANAGE_SCHEDULES = "manage_schedules"  # weekly templates and exceptions
     VIEW_OWN_DATA = "view_own_data"  # a resident's own cases, appointments, audit trail
     ACT_ON_OWN_CASE = "act_on_own_case"  # a resident books, cancels, rebooks, starts a case
+    #: the clinical worklists of issue 16: the follow-up-gap worklist and the risk models'
+    #: persons to consider (with the justified / not-justified marks) — person-level, audited
+    VIEW_CLINICAL_WORKLISTS = "view_clinical_worklists"
 
 
 #: The actions only a resident takes, and only on their own person.
@@ -149,6 +153,10 @@ def may(actor: Actor, action: Action, resource: Resource = Resource()) -> Scope:
         if role is Role.MANAGER:
             return _own_units(actor, resource, suppress=False)
         return _deny("person-level data is not available to this role")
+    if action is Action.VIEW_CLINICAL_WORKLISTS:
+        if role in (Role.PROFESSIONAL, Role.MANAGER):
+            return _own_units(actor, resource, suppress=False)
+        return _deny("the clinical worklists are for the professionals and managers of a unit")
     if action is Action.WORK_CASES:
         if role is Role.PROFESSIONAL:
             return _own_units(actor, resource, suppress=False)

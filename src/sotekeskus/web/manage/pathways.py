@@ -460,7 +460,7 @@ def worklist_view(request: Request, account: Account) -> dict[str, Any]:
     holder = request.app.state.analytics
     asked = tuple(dict.fromkeys(u.strip() for u in request.query_params.getlist("unit")
                                 if u.strip()))
-    scope = authorise(account, Action.VIEW_PERSONS, asked or None)
+    scope = authorise(account, Action.VIEW_CLINICAL_WORKLISTS, asked or None)
     units = asked or (None if scope.unit_ids is None else tuple(sorted(scope.unit_ids)))
     on = parse_day(request, "on") or _default_day(request)
     chosen = _conditions_param(request)

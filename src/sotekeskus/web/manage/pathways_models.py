@@ -29,7 +29,6 @@ from sotekeskus.pathways.errors import PathwaysError
 from sotekeskus.pathways.models.cohorts import MODELS
 from sotekeskus.pathways.models.stored import (
     StoredRun,
-    current_marks,
     justified_share,
     latest_run,
     record_mark,
@@ -193,11 +192,11 @@ def factor_text(factors: list[Any]) -> str:
 def list_view(request: Request, account: Account, name: str) -> dict[str, Any]:
     """The person-level list: the policy's persons scope, a purpose, one audit row per
     person shown (before the list is returned)."""
-    from sotekeskus.pathways.models.scoring import audit_list
+    from sotekeskus.pathways.models.person_list import read_list
 
     asked = tuple(dict.fromkeys(u.strip() for u in request.query_params.getlist("unit")
                                 if u.strip()))
-    scope = authorise(account, Action.VIEW_PERSONS, asked or None)
+    scope = authorise(account, Action.VIEW_CLINICAL_WORKLISTS, asked or None)
     units = asked or (None if scope.unit_ids is None else tuple(sorted(scope.unit_ids)))
     on = parse_day(request, "on") or _default_day(request)
     purpose = (request.query_params.get("purpose") or "").strip()
@@ -210,22 +209,14 @@ def list_view(request: Request, account: Account, name: str) -> dict[str, Any]:
             every = pw.risk_scores(request.app.state.analytics, run, on)
         except PathwaysError as exc:
             raise FilterError(str(exc), field="model") from exc
-        rows = [dict(r) for r in every if units is None or r["unit_id"] in units]
-        audit_list(request.app.state.engine, rows, model=name, on=on,
-                   actor=account.username, purpose=purpose, units=units)
-        marks = current_marks(request.app.state.engine, name, on,
-                              [r["person_id"] for r in rows])
+        rows = read_list(request.app.state.engine, run, every, on, units=units,
+                         actor=account.username, purpose=purpose)
         token = i18n.current_language.set(language_for(request, account))
         try:
             for r in rows:
                 r["factors_text"] = factor_text(r["factors"])
         finally:
             i18n.current_language.reset(token)
-        for r in rows:
-            m = marks.get(r["person_id"])
-            r["mark"] = None if m is None else ("yes" if m["justified"] else "no")
-            r["mark_note"] = None if m is None else m["note"]
-            r["marked_by"] = None if m is None else m["marked_by"]
     table = CodeTable(
         f"{name}_list", N_("Persons to consider"),
         [Column("person_id", label=COLUMNS["person_id"]),
@@ -236,6 +227,23 @@ def list_view(request: Request, account: Account, name: str) -> dict[str, Any]:
         extra_labels={"unit_id": _unit_labels(request), "mark": MARKS})
     return {"model": name, "run": run, "on": on, "units": units, "purpose": purpose,
             "table": table, "read": bool(purpose) and run is not None}
+
+
+def mark_person(request: Request, account: Account, run: StoredRun, person_id: str,
+                day: date) -> dict[str, Any]:
+    """The listed row of ``person_id`` on ``day`` whose unit the account may see (the
+    policy's ``VIEW_CLINICAL_WORKLISTS``): 403 for a role without it or a person of another
+    unit, 400 for a person not on that list."""
+    from sotekeskus.pathways.models.person_list import NotOnList, listed_person
+
+    authorise(account, Action.VIEW_CLINICAL_WORKLISTS)
+    try:
+        row = listed_person(pw.risk_scores(request.app.state.analytics, run, day), person_id,
+                            run.model, day)
+    except NotOnList as exc:
+        raise FilterError(str(exc), field="person_id", value=person_id) from exc
+    authorise(account, Action.VIEW_CLINICAL_WORKLISTS, [row["unit_id"]])
+    return row
 
 
 # ------------------------------------------------------------------------------ routes
@@ -300,6 +308,18 @@ def models_mark(name: str, request: Request, account: ManagementAccount,
     """Record a mark on a person of the list of ``on``: the person must be on that list
     in a unit the account may see (else 403 / 400)."""
     name = _model(name)
+    day = mark_from_form(request, account, name, person_id, on, justified, note)
+    back = [("on", day.isoformat())]
+    if purpose in PURPOSES:
+        back.append(("purpose", purpose))
+    return RedirectResponse(f"/pathways/models/{name}/list?{urlencode(back)}#p-{person_id}",
+                            status_code=303)
+
+
+def mark_from_form(request: Request, account: Account, name: str, person_id: str, on: str,
+                   justified: str, note: str) -> date:
+    """Check a posted mark and append it (:func:`mark_person`, ``record_mark``); returns
+    the list day. An unknown mark, a bad day, no stored run or a bad note: 400."""
     if justified not in MARKS:
         raise unknown_code("justified", justified, "a mark", tuple(MARKS))
     try:
@@ -311,24 +331,14 @@ def models_mark(name: str, request: Request, account: ManagementAccount,
     if run is None:
         raise FilterError("no stored model run: run `sotekeskus models evaluate --store`",
                           field="model")
-    authorise(account, Action.VIEW_PERSONS)
-    listed = {r["person_id"]: r for r in pw.risk_scores(request.app.state.analytics, run, day)}
-    row = listed.get(person_id)
-    if row is None:
-        raise FilterError(f"person_id: {person_id!r} is not on the {name} list of {day}",
-                          field="person_id", value=person_id)
-    authorise(account, Action.VIEW_PERSONS, [row["unit_id"]])
+    row = mark_person(request, account, run, person_id, day)
     try:
         record_mark(request.app.state.engine, model=name, run_id=run.id,
                     person_id=person_id, unit_id=row["unit_id"], list_day=day,
                     justified=justified == "yes", note=note, marked_by=account.username)
     except PathwaysError as exc:
         raise FilterError(str(exc), field="note") from exc
-    back = [("on", day.isoformat())]
-    if purpose in PURPOSES:
-        back.append(("purpose", purpose))
-    return RedirectResponse(f"/pathways/models/{name}/list?{urlencode(back)}#p-{person_id}",
-                            status_code=303)
+    return day
 
 
 @router.get("/pathways/models/{name}")
