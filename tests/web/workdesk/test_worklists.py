@@ -22,6 +22,7 @@ from sotekeskus.pathways.models.cards import run as evaluate_models
 from sotekeskus.pathways.models.scoring import listed
 from sotekeskus.pathways.models.stored import justified_share, latest_run, save_run
 from sotekeskus.pathways.source import EpisodeSource
+from sotekeskus.store import audit
 from sotekeskus.store.models import AuditEvent, RiskMark
 from tests.web.conftest import PASSWORDS, ROLE_USERS, csrf_from, sign_in
 from tests.web.helpers import table_rows
@@ -106,6 +107,7 @@ def test_the_nurse_reads_the_follow_up_gaps_of_her_unit_audited(region_app, worl
     assert sorted(a.subject_person_id for a in reads if a.subject_person_id) == \
         sorted({w["person_id"] for w in want})
     assert {a.purpose for a in reads} == {"contact_patients"}
+    assert {a.action for a in reads} == {audit.READ_PERSONS}  # what "who read my data" lists
     assert {a.actor for a in reads} == {"wl_nurse_u"}
     summary = [a.detail for a in reads if not a.subject_person_id]
     assert len(summary) == 1 and f"units={world['u']}" in summary[0]
@@ -136,6 +138,7 @@ def test_the_nurse_reads_the_risk_list_of_her_unit_audited(region_app, world) ->
     assert sorted(a.subject_person_id for a in reads if a.subject_person_id) == \
         sorted(r["person_id"] for r in mine)
     assert {a.purpose for a in reads} == {"assess_need"}
+    assert {a.action for a in reads} == {audit.READ_PERSONS}
     assert [a.detail for a in reads if not a.subject_person_id] == \
         [f"on={ON}; units={world['u']}; persons={len(mine)}"]
     assert c.get(f"/workdesk/risk/{MODEL}?purpose=gossip").status_code == 400
