@@ -167,6 +167,12 @@ def test_organizations_and_locations_are_the_units(app):
     found = entries(fhir(client.get("/fhir/Location", params={
         "organization": "Organization/U2"}, headers=desk)))
     assert [loc["id"] for loc in found] == ["loc-U2"]
+    assert [o["id"] for o in entries(fhir(client.get("/fhir/Organization", params={
+        "_id": "U1"}, headers=desk)))] == ["U1"]
+    assert fhir(client.get("/fhir/Organization", params={"_id": "loc-U1"},
+                           headers=desk))["total"] == 0
+    assert [o["id"] for o in entries(fhir(client.get("/fhir/Location", params={
+        "_id": "loc-U2"}, headers=desk)))] == ["loc-U2"]
     assert fhir(client.get("/fhir/Location", params={"name": "nowhere"},
                            headers=desk))["total"] == 0
     assert fhir(client.get("/fhir/Location/loc-U9", headers=desk), 404)["issue"][0][
@@ -453,3 +459,22 @@ def test_episodes_and_measure_reports_on_postgresql(pg_db: str) -> None:
         assert _group(report)["measureScore"]["value"] == 62.5
     finally:
         application.state.engine.dispose()
+
+
+def test_an_episode_id_that_is_not_a_fhir_id_is_read_by_its_digest_id(app):
+    from sotekeskus.interop.fhir.resources import fhir_id
+
+    with Session(app.state.engine) as session, session.begin():
+        session.add(_episode("K/1 ä", "U1", status="waiting", mode="phone"))
+    client = TestClient(app)
+    desk = token(app, "desk", "professional", ["U1"], READ_ALL)
+    rid = fhir_id("K/1 ä")
+    assert rid.startswith("h-")
+    episode = fhir(client.get(f"/fhir/EpisodeOfCare/{rid}", headers=desk))
+    assert episode["identifier"][0]["value"] == "K/1 ä" and episode["status"] == "waitlist"
+    encounter = fhir(client.get(f"/fhir/Encounter/enc-{rid}", headers=desk))
+    assert encounter["status"] == "planned" and "period" not in encounter
+    assert [e["id"] for e in entries(fhir(client.get("/fhir/Encounter", params={
+        "episode-of-care": f"EpisodeOfCare/{rid}"}, headers=desk)))] == [f"enc-{rid}"]
+    north = token(app, "north", "professional", ["U2"], READ_ALL)
+    assert fhir(client.get(f"/fhir/EpisodeOfCare/{rid}", headers=north), 404)

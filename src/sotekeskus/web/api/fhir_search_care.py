@@ -79,7 +79,8 @@ def read_organization(ctx: Ctx, rid: str) -> Found:
     return Found(_organization(unit))
 
 
-def _match_units(ctx: Ctx, query: Query, *, by_org: str | None = None) -> list[Any]:
+def _match_units(ctx: Ctx, query: Query, make_id: Callable[[str], str], *,
+                 by_org: str | None = None) -> list[Any]:
     identifier, name, rid = query.one("identifier"), query.one("name"), query.one("_id")
     out = []
     for unit in _units(ctx):
@@ -89,15 +90,14 @@ def _match_units(ctx: Ctx, query: Query, *, by_org: str | None = None) -> list[A
             continue
         if by_org is not None and r.fhir_id(unit.unit_id) != by_org:
             continue
-        if rid is not None and rid not in (r.fhir_id(unit.unit_id),
-                                           episodes.location_id(unit.unit_id)):
+        if rid is not None and rid != make_id(unit.unit_id):
             continue
         out.append(unit)
     return out
 
 
 def search_organization(ctx: Ctx, query: Query) -> list[Found]:
-    return [Found(_organization(u)) for u in _match_units(ctx, query)]
+    return [Found(_organization(u)) for u in _match_units(ctx, query, r.fhir_id)]
 
 
 def read_location(ctx: Ctx, rid: str) -> Found:
@@ -110,7 +110,8 @@ def read_location(ctx: Ctx, rid: str) -> Found:
 def search_location(ctx: Ctx, query: Query) -> list[Found]:
     organization = query.one("organization")
     by_org = _ref(organization, "Organization", "organization") if organization else None
-    return [Found(_location(u)) for u in _match_units(ctx, query, by_org=by_org)]
+    return [Found(_location(u)) for u in _match_units(ctx, query, episodes.location_id,
+                                                      by_org=by_org)]
 
 
 # ---- EpisodeOfCare, Encounter ---------------------------------------------------------------
