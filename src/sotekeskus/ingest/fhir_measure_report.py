@@ -19,13 +19,15 @@ not change between R4 and R4B).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.measurereport import MeasureReport
 
 from sotekeskus.domain.periods import PeriodError, period_bounds
+from sotekeskus.domain.vocabulary import ProfessionalGroup, ServiceArea
 from sotekeskus.indicators.catalogue import Indicator, by_report
 
 MEASURE_BASE = "https://sotekeskus.fi/fhir/Measure/"
@@ -149,6 +151,32 @@ def build_measure_report(
             "url": "https://sotekeskus.fi/fhir/StructureDefinition/report-filter",
             "valueString": filter_text}]
     return MeasureReport.model_validate(resource)
+
+
+#: The stratifiers of every MeasureReport: dimension, the filter field that narrows to one
+#: code, and the codes (the vocabulary's service areas and professional groups).
+STRATA: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("service_area", "service_areas", tuple(a.value for a in ServiceArea)),
+    ("professional_group", "professional_groups", tuple(g.value for g in ProfessionalGroup)),
+)
+
+
+def stratified_rows(base: Any, row_of: Callable[[Any], dict[str, Any] | None]
+                    ) -> tuple[dict[str, Any] | None,
+                               dict[str, list[tuple[str, dict[str, Any]]]]]:
+    """The rows a MeasureReport is built from: ``row_of(base)`` for the whole population and,
+    per stratifier, ``row_of`` of ``base`` narrowed to each code (the codes ``base`` already
+    chose, else all of them); codes without a row are left out. ``base`` is an access filter
+    (a dataclass with ``service_areas`` and ``professional_groups``)."""
+    strata: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for dimension, field, codes in STRATA:
+        pairs = []
+        for code in getattr(base, field) or codes:
+            row = row_of(replace(base, **{field: (code,)}))
+            if row is not None:
+                pairs.append((code, row))
+        strata[dimension] = pairs
+    return row_of(base), strata
 
 
 def to_json(report: MeasureReport) -> str:

@@ -19,20 +19,18 @@ stratifiers):
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from sotekeskus.analytics.filters import AccessFilter
 from sotekeskus.analytics.suppression import public, suppress_rows
 from sotekeskus.domain.periods import period_bounds, period_kind
-from sotekeskus.domain.vocabulary import ProfessionalGroup, ServiceArea
-from sotekeskus.ingest.fhir_measure_report import INDICATORS, MEASURE_BASE, build_measure_report
+from sotekeskus.ingest.fhir_measure_report import (
+    INDICATORS,
+    MEASURE_BASE,
+    build_measure_report,
+    stratified_rows,
+)
 from sotekeskus.interop.fhir.resources import fhir_id
-
-#: The stratifiers of every report: dimension, filter field, codes.
-STRATA = (("service_area", "service_areas", tuple(a.value for a in ServiceArea)),
-          ("professional_group", "professional_groups",
-           tuple(g.value for g in ProfessionalGroup)))
 
 
 def report_id(indicator: str, period: str, unit_id: str | None) -> str:
@@ -76,15 +74,7 @@ def measure_reports(analytics: Any, indicators: list[str], period: str,
     start, end = period_bounds(period)
     flt = AccessFilter(month_from=start.strftime("%Y-%m"), month_to=end.strftime("%Y-%m"),
                        unit_ids=(unit_id,) if unit_id else None)
-    total = _rows(analytics, flt, period, suppress)
-    strata: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for dimension, field, codes in STRATA:
-        pairs = []
-        for code in codes:
-            row = _rows(analytics, replace(flt, **{field: (code,)}), period, suppress)
-            if row is not None:
-                pairs.append((code, row))
-        strata[dimension] = pairs
+    total, strata = stratified_rows(flt, lambda f: _rows(analytics, f, period, suppress))
     out = []
     for indicator in indicators:
         model = build_measure_report(indicator, period, total, strata, reporter="sotekeskus")

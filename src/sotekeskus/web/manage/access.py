@@ -14,6 +14,7 @@ from sotekeskus.ingest.fhir_measure_report import (
     MeasureReportError,
     build_measure_report,
     period_range,
+    stratified_rows,
     to_json,
 )
 from sotekeskus.store.users import Account
@@ -162,18 +163,7 @@ def measure_report(request: Request, account: ManagementAccount,
         rows = publish(account, rows)
         return next((r for r in rows if r["month"] == period), None)
 
-    total = total_of(f)
-    strata = {}
-    for dimension, codes, field in (("service_area", SERVICE_AREA_CODES, "service_areas"),
-                                    ("professional_group", PROFESSIONAL_GROUP_CODES,
-                                     "professional_groups")):
-        chosen = getattr(f, field) or codes
-        pairs = []
-        for code in chosen:
-            row = total_of(replace(f, **{field: (code,)}))
-            if row is not None:
-                pairs.append((code, row))
-        strata[dimension] = pairs
+    total, strata = stratified_rows(f, total_of)
     report = build_measure_report(
         indicator, period, total, strata, reporter="sotekeskus",
         filter_text=request.url.query)
