@@ -33,15 +33,11 @@ writes ``bench/data/front_door.json``. Traffic goes only to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import re
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -51,11 +47,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dashboard_load import start_server, stop_server, wait_ready  # noqa: E402
-from workdesk import free_port, summary  # noqa: E402
+from http_load import DOUBLE_BOOKINGS, run_databases, serve_and_load, summary  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
 UNITS = [f"U{i:03d}" for i in range(1, 20)]
 SERVICE = "nurse_remote"
 
@@ -256,9 +250,7 @@ def integrity(url: str) -> dict[str, int]:
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        double = conn.execute(text(
-            "SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked' "
-            "GROUP BY slot_id HAVING count(*) > 1) x")).scalar_one()
+        double = conn.execute(text(DOUBLE_BOOKINGS)).scalar_one()
         made = conn.execute(text("SELECT count(*) FROM appointments")).scalar_one()
         sessions = conn.execute(text("SELECT count(*) FROM resident_sessions")).scalar_one()
     engine.dispose()
@@ -272,16 +264,12 @@ def one_database(name: str, url: str, db_arg: str, args: argparse.Namespace) -> 
     built = build_store(url, args.clients, args.residents, now)
     hetus = built.pop("hetus")
     print(f"[{name}] {built}", flush=True)
-    port = free_port()
-    log = HERE / "data" / f"front_door-{name}.log"
-    proc = start_server(db_arg, port, log)  # type: ignore[arg-type]  # a path or a URL
-    base = f"http://{HOST}:{port}"
-    try:
-        wait_ready(base, proc)
+
+    def load(base: str) -> dict[str, Any]:
         print(f"[{name}] {args.clients} residents for {args.duration:.0f} s …", flush=True)
-        result = run_load(base, hetus, args.duration, args.think)
-    finally:
-        stop_server(proc)
+        return run_load(base, hetus, args.duration, args.think)
+
+    result = serve_and_load(db_arg, HERE / "data" / f"front_door-{name}.log", load)
     result["store"] = built
     result["integrity"] = integrity(url)
     return result
@@ -295,33 +283,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.5, help="seconds between steps")
     parser.add_argument("--pg", help="a PostgreSQL server URL (a database is created)")
     parser.add_argument("--skip-sqlite", action="store_true")
-    args = parser.parse_args()
-    (HERE / "data").mkdir(exist_ok=True)
-    results: dict[str, Any] = {"clients": args.clients, "duration_s": args.duration,
-                               "think_s": args.think, "cpus": os.cpu_count(),
-                               "load_average_at_start": os.getloadavg()}
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory(dir=HERE / "data") as tmp:
-            path = Path(tmp) / "front_door.db"
-            results["sqlite"] = one_database("sqlite", f"sqlite:///{path}", str(path), args)
-    if args.pg:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        base = make_url(args.pg)
-        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        dbname = f"bench_front_door_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        url = base.set(database=dbname).render_as_string(hide_password=False)
-        try:
-            results["postgresql"] = one_database("postgresql", url, url, args)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    out = HERE / "data" / "front_door.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(json.dumps(results, indent=2, default=str))
+    run_databases(parser.parse_args(), "front_door", one_database)
 
 
 if __name__ == "__main__":

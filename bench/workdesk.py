@@ -31,13 +31,9 @@ bookings, and writes ``bench/data/workdesk.json``. Traffic goes only to 127.0.0.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
-import socket
-import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -49,10 +45,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dashboard_load import start_server, stop_server, wait_ready  # noqa: E402
+from http_load import DOUBLE_BOOKINGS, HERE, run_databases, serve_and_load, summary  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
 PASSWORD = "bench-password-1"
 UNITS = [f"U{i:03d}" for i in range(1, 20)]
 HEALTH = UNITS[:9]
@@ -285,16 +279,6 @@ def run_load(base: str, clients: int, duration: float, think: float) -> dict[str
             "outcomes": dict(sorted(outcomes.items()))}
 
 
-def summary(values: list[float]) -> dict[str, float | int]:
-    ordered = sorted(values)
-
-    def q(p: float) -> float:
-        return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
-
-    return {"n": len(values), "p50_ms": round(1000 * statistics.median(ordered), 1),
-            "p95_ms": q(0.95), "max_ms": round(1000 * ordered[-1], 1)}
-
-
 def integrity(url: str) -> dict[str, int]:
     from sqlalchemy import text
 
@@ -302,9 +286,7 @@ def integrity(url: str) -> dict[str, int]:
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        double = conn.execute(text(
-            "SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked' "
-            "GROUP BY slot_id HAVING count(*) > 1) x")).scalar_one()
+        double = conn.execute(text(DOUBLE_BOOKINGS)).scalar_one()
         orphan = conn.execute(text(
             "SELECT count(*) FROM appointments a JOIN slots s ON s.id = a.slot_id "
             "WHERE a.status = 'booked' AND s.status <> 'booked'")).scalar_one()
@@ -322,12 +304,6 @@ def integrity(url: str) -> dict[str, int]:
             "appointments_booked": int(booked), "claims": int(claims)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def one_database(name: str, url: str, db_arg: str, args: argparse.Namespace) -> dict[str, Any]:
     now = datetime.now().replace(microsecond=0)
     if now.hour < 9:
@@ -335,16 +311,12 @@ def one_database(name: str, url: str, db_arg: str, args: argparse.Namespace) -> 
     print(f"[{name}] building the store …", flush=True)
     built = build_store(url, args.clients, now)
     print(f"[{name}] {built}", flush=True)
-    port = free_port()
-    log = HERE / "data" / f"workdesk-{name}.log"
-    proc = start_server(db_arg, port, log)  # type: ignore[arg-type]  # a path or a URL
-    base = f"http://{HOST}:{port}"
-    try:
-        wait_ready(base, proc)
+
+    def load(base: str) -> dict[str, Any]:
         print(f"[{name}] {args.clients} clients for {args.duration:.0f} s …", flush=True)
-        result = run_load(base, args.clients, args.duration, args.think)
-    finally:
-        stop_server(proc)
+        return run_load(base, args.clients, args.duration, args.think)
+
+    result = serve_and_load(db_arg, HERE / "data" / f"workdesk-{name}.log", load)
     result["store"] = built
     result["integrity"] = integrity(url)
     return result
@@ -357,35 +329,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.5, help="seconds between requests")
     parser.add_argument("--pg", help="a PostgreSQL server URL (a database is created)")
     parser.add_argument("--skip-sqlite", action="store_true")
-    args = parser.parse_args()
-    (HERE / "data").mkdir(exist_ok=True)
-    import os
-
-    results: dict[str, Any] = {"clients": args.clients, "duration_s": args.duration,
-                               "think_s": args.think, "cpus": os.cpu_count(),
-                               "load_average_at_start": os.getloadavg()}
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory(dir=HERE / "data") as tmp:
-            path = Path(tmp) / "workdesk.db"
-            results["sqlite"] = one_database("sqlite", f"sqlite:///{path}", str(path), args)
-    if args.pg:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        base = make_url(args.pg)
-        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        dbname = f"bench_workdesk_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        url = base.set(database=dbname).render_as_string(hide_password=False)
-        try:
-            results["postgresql"] = one_database("postgresql", url, url, args)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    out = HERE / "data" / "workdesk.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(json.dumps(results, indent=2, default=str))
+    run_databases(parser.parse_args(), "workdesk", one_database)
 
 
 if __name__ == "__main__":
