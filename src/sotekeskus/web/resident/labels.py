@@ -1,14 +1,17 @@
-"""Labels (msgids) the resident pages show for codes; the same English msgids as the
-workdesk's, so one translation serves both."""
+"""Labels (msgids) the resident pages show for codes. The maps the workdesk shows alike
+(channels, close reasons, legs, modes, appointment statuses, purposes) come from
+``web.case_labels``; the resident's own wording (states, roles, …) is here."""
 
 from __future__ import annotations
 
+from sotekeskus.web.case_labels import APPOINTMENT_STATUSES as APPOINTMENT_STATUSES
+from sotekeskus.web.case_labels import CHANNELS as CHANNELS
+from sotekeskus.web.case_labels import CLOSE_REASONS as CLOSE_REASONS
+from sotekeskus.web.case_labels import LEGS as LEGS
+from sotekeskus.web.case_labels import MODES as MODES
+from sotekeskus.web.case_labels import PURPOSES as PURPOSES
 from sotekeskus.web.i18n import N_
 
-CHANNELS = {
-    "phone": N_("Phone"), "chat": N_("Chat"), "message": N_("Secure message"),
-    "e_form": N_("E-form"), "questionnaire": N_("Questionnaire"), "walk_in": N_("Walk-in"),
-}
 #: What a case's state means to the resident.
 STATES = {
     "new": N_("Received, waiting for a professional"),
@@ -17,25 +20,6 @@ STATES = {
     "routed": N_("Waiting for an appointment"),
     "booked": N_("Appointment booked"),
     "closed": N_("Closed"),
-}
-CLOSE_REASONS = {
-    "resolved": N_("Resolved at first contact"), "referred": N_("Referred"),
-    "visited": N_("Visit done"), "cancelled": N_("Cancelled"), "no_show": N_("Did not come"),
-    "merged": N_("Merged"),
-}
-LEGS = {
-    "contact_to_assessment": N_("Contact → assessment"),
-    "assessment_to_visit": N_("Assessment → first care event"),
-}
-MODES = {"in_person": N_("In person"), "remote": N_("Remote")}
-APPOINTMENT_STATUSES = {"booked": N_("Booked"), "done": N_("Visit done"),
-                        "cancelled": N_("Cancelled"), "no_show": N_("Did not come")}
-PURPOSES = {
-    "assessment": N_("Care-need assessment"),
-    "treatment": N_("Treatment"),
-    "booking": N_("Booking an appointment"),
-    "appointment": N_("Appointment"),
-    "coordination": N_("Coordinating care"),
 }
 ROLES = {
     "professional": N_("Professional"), "scheduler": N_("Scheduler"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sotekeskus.web.case_labels import APPOINTMENT_STATUSES as APPOINTMENT_STATUSES
+from sotekeskus.web.case_labels import CHANNELS as CHANNELS
+from sotekeskus.web.case_labels import CLOSE_REASONS as CLOSE_REASONS
+from sotekeskus.web.case_labels import LEGS as LEGS
+from sotekeskus.web.case_labels import MODES as MODES
+from sotekeskus.web.case_labels import PURPOSES as PURPOSES
 from sotekeskus.web.i18n import N_
 
-CHANNELS = {
-    "phone": N_("Phone"), "chat": N_("Chat"), "message": N_("Secure message"),
-    "e_form": N_("E-form"), "questionnaire": N_("Questionnaire"), "walk_in": N_("Walk-in"),
-}
 STATES = {
     "new": N_("New"), "claimed": N_("Claimed"), "assessed": N_("Assessed"),
     "routed": N_("Routed"), "booked": N_("Booked"), "closed": N_("Closed"),
@@ -23,34 +25,14 @@ TRANSITIONS = {
     "visit": N_("Visit done"), "no_show": N_("Did not come"), "cancel": N_("Cancelled"),
     "merge": N_("Merged"), "reply": N_("Message sent"), "unbook": N_("Appointment cancelled"),
 }
-CLOSE_REASONS = {
-    "resolved": N_("Resolved at first contact"), "referred": N_("Referred"),
-    "visited": N_("Visit done"), "cancelled": N_("Cancelled"), "no_show": N_("Did not come"),
-    "merged": N_("Merged"),
-}
-LEGS = {
-    "contact_to_assessment": N_("Contact → assessment"),
-    "assessment_to_visit": N_("Assessment → first care event"),
-}
-MODES = {"in_person": N_("In person"), "remote": N_("Remote")}
 SLOT_KINDS = {"non_urgent": N_("Non-urgent"), "urgent": N_("Urgent reserve"),
               "other": N_("Other")}
 SLOT_STATUSES = {"free": N_("Free"), "booked": N_("Booked"), "blocked": N_("Blocked")}
-APPOINTMENT_STATUSES = {"booked": N_("Booked"), "done": N_("Visit done"),
-                        "cancelled": N_("Cancelled"), "no_show": N_("Did not come")}
 DUE = {"overdue": N_("Past the deadline"), "today": N_("Due today"),
        "week": N_("Due within 7 days or overdue")}
 WEEKDAYS = {0: N_("Monday"), 1: N_("Tuesday"), 2: N_("Wednesday"), 3: N_("Thursday"),
             4: N_("Friday"), 5: N_("Saturday"), 6: N_("Sunday")}
 EXCEPTION_KINDS = {"absence": N_("Absence"), "extra": N_("Extra shift")}
-#: Why a professional opens a case (written to the audit log; the resident sees it).
-PURPOSES = {
-    "assessment": N_("Care-need assessment"),
-    "treatment": N_("Treatment"),
-    "booking": N_("Booking an appointment"),
-    "appointment": N_("Appointment"),
-    "coordination": N_("Coordinating care"),
-}
 FIGURES = {
     "contacts": N_("Contacts"),
     "queue_unassessed": N_("Waiting for assessment now"),
