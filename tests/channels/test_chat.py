@@ -18,6 +18,7 @@ from sotekeskus.care.errors import InvalidInput, NotFound
 from sotekeskus.care.unit_of_work import NotAllowed
 from sotekeskus.store.models import AuditEvent, CareCase, CaseContact
 from tests.channels.conftest import NOW, Channels, at
+from tests.fresh_loop import run_fresh
 
 
 def _open(ch: Channels, who: Resident, minutes: float, line: str = "oral_health") -> int:
@@ -160,7 +161,7 @@ def test_broker_wakes_subscribers_from_another_thread() -> None:
         assert broker.subscribers(7) == 0
         return other.is_set()
 
-    assert asyncio.run(scenario()) is False  # case 8's stream was not woken
+    assert run_fresh(scenario()) is False  # case 8's stream was not woken
 
 
 def test_workdesk_figures_from_channel_records(any_ch: Channels) -> None:
@@ -252,7 +253,7 @@ def test_stream_polls_the_store_for_another_processs_writes(ch: Channels) -> Non
         await stream.aclose()
         return out
 
-    events = asyncio.run(scenario())
+    events = run_fresh(scenario())
     assert events[0] == "retry: 3000\n\n"
     assert events[-1].startswith("id: ") and events[-1].endswith(
         "event: message\ndata: Hello, how can I help?\n\n")

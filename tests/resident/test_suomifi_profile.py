@@ -5,7 +5,6 @@ answer is a signed JWT encrypted to the client's key that carries ``urn:oid:1.2.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from urllib.parse import parse_qs
@@ -17,6 +16,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
 from sotekeskus.identity import oidc
+from tests.fresh_loop import run_fresh
 
 ISS = "https://tunnistus.example.fi/oidc"
 CLIENT = "https://hyvinvointialue.example/front-door"
@@ -75,7 +75,7 @@ def _handler(userinfo_sub: str = "sub-1", enc_key: RSAKey = CLIENT_KEY):  # type
 
 
 def _exchange(provider: oidc.Provider) -> dict:  # type: ignore[type-arg]
-    return asyncio.run(provider.exchange("code-1", "https://x/asiointi/tunnistaudu/paluu",
+    return run_fresh(provider.exchange("code-1", "https://x/asiointi/tunnistaudu/paluu",
                                          VERIFIER, NONCE))
 
 
