@@ -114,3 +114,32 @@ def cancellation_reason(body: Any, *, patch: bool) -> str:
                                   "to cancelled is supported", 422, "not-supported")
     reason = str((body.get("cancelationReason") or {}).get("text") or "").strip()
     return reason[:300] or "cancelled through the FHIR API"
+
+
+def proposed_appointment(slot: dict[str, Any], unit_id: str, professional: str | None,
+                         case_id: int | None, person_id: str | None) -> dict[str, Any]:
+    """A proposal of ``$find`` (Argonaut Scheduling's shape): an Appointment with status
+    ``proposed`` for the free ``slot`` (the Slot resource), its times, service, professional
+    group and place; with a case, ``supportingInformation`` → the Task and the Patient as a
+    participant, so the proposal can be posted back to ``$book`` as it is. No id: a proposal
+    is not stored."""
+    from sotekeskus.interop.fhir.resources import fhir_id
+
+    participants: list[dict[str, Any]] = []
+    if person_id is not None:
+        participants.append({"actor": {"reference": f"Patient/{fhir_id(person_id)}"},
+                             "status": "needs-action"})
+    if professional:
+        participants.append({"actor": {"display": professional}, "status": "needs-action"})
+    participants.append({"actor": {"reference": f"Location/loc-{fhir_id(unit_id)[:60]}"},
+                         "status": "needs-action"})
+    out: dict[str, Any] = {"resourceType": "Appointment", "status": "proposed"}
+    for key in ("serviceType", "specialty", "appointmentType"):
+        if key in slot:
+            out[key] = slot[key]
+    out.update({"start": slot["start"], "end": slot["end"],
+                "slot": [{"reference": f"Slot/{slot['id']}"}]})
+    if case_id is not None:
+        out["supportingInformation"] = [{"reference": f"Task/{case_id}"}]
+    out["participant"] = participants
+    return out

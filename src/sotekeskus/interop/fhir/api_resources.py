@@ -105,9 +105,14 @@ def appointment(appt: Any, slot: Any, person_id: str, professional: str | None,
     }
 
 
-def bundle(entries: list[dict[str, Any]], base: str) -> dict[str, Any]:
+def bundle(entries: list[dict[str, Any]], base: str,
+           links: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """A searchset Bundle of ``entries``; ``links``: (relation, url) pairs (self, next,
+    previous) of a paged search."""
     out: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset",
                            "total": len(entries)}
+    if links:
+        out["link"] = [{"relation": rel, "url": url} for rel, url in links]
     if entries:  # FHIR has no empty arrays
         out["entry"] = [{"fullUrl": f"{base}/{e['resourceType']}/{e['id']}", "resource": e,
                          "search": {"mode": "match"}} for e in entries]
@@ -162,11 +167,22 @@ def capability_statement(base: str, resources: list[tuple[str, list[str],
                                "every read is audited; the access policy of the client's "
                                "role and units applies."},
             "resource": [rest(*r) for r in resources],
+            "documentation": "Searches page with _count (default 100, at most 1000) and "
+                             "_offset (0-based, in each type's stable order; at most "
+                             "1000000): Bundle.link self, next and previous carry them "
+                             "(AuditEvent's also _snapshot, the newest row of the walk).",
             "operation": [
                 {"name": "export",
                  "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
                 {"name": "book",
                  "definition": "http://fhir.org/guides/argonaut/scheduling/"
-                               "OperationDefinition/appointment-book"}],
+                               "OperationDefinition/appointment-book"},
+                {"name": "find",
+                 "definition": "http://fhir.org/guides/argonaut/scheduling/"
+                               "OperationDefinition/appointment-find",
+                 "documentation": "GET|POST Appointment/$find: start, end, task (Task/<id>) "
+                                  "or service-type, _count → proposed Appointments of free, "
+                                  "future, non-urgent slots of the service, in the units "
+                                  "where the client may book"}],
         }],
     }

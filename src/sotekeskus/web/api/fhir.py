@@ -38,7 +38,7 @@ from sotekeskus.domain.access_policy import Action, may
 from sotekeskus.interop.fhir import api_resources as api
 from sotekeskus.interop.fhir.clients import Client
 from sotekeskus.interop.fhir.validate import R4ValidationError, validate_r4
-from sotekeskus.web.api import fhir_booking, fhir_questionnaires, fhir_token
+from sotekeskus.web.api import fhir_booking, fhir_find, fhir_questionnaires, fhir_token
 from sotekeskus.web.api.fhir_common import (
     FHIR_JSON,
     PURPOSE,
@@ -49,6 +49,7 @@ from sotekeskus.web.api.fhir_common import (
 )
 from sotekeskus.web.api.fhir_common import error as _error
 from sotekeskus.web.api.fhir_common import respond as _respond
+from sotekeskus.web.api.fhir_query import MAX_OFFSET, page_of
 from sotekeskus.web.api.fhir_search import (
     BY_NAME,
     DEFAULT_COUNT,
@@ -65,10 +66,11 @@ __all__ = ["FHIR_JSON", "router"]
 router = APIRouter(prefix="/fhir")
 router.include_router(fhir_token.router)
 router.include_router(fhir_booking.router)
+router.include_router(fhir_find.router)  # Appointment/$find (before Appointment/{id})
 router.include_router(fhir_questionnaires.router)  # Questionnaire read/search
 _JOB = re.compile(r"[a-f0-9]{32}")
 #: Query parameters every search accepts besides its own.
-_COMMON = ("_count", "_format")
+_COMMON = ("_count", "_offset", "_snapshot", "_format")
 
 _base = base_url
 _client = guard
@@ -104,10 +106,47 @@ def _query(request: Request, kind: Kind) -> Query:
         if not text.isdigit() or not 1 <= int(text) <= MAX_COUNT:
             raise ApiError(400, "value", f"_count: a whole number 1–{MAX_COUNT}")
         count = int(text)
+    offset = _whole(values, "_offset", MAX_OFFSET) or 0
+    snapshot = _whole(values, "_snapshot", 2**62)
     values.pop("_format", None)
     if kind.needs_param and not values:
         raise ApiError(400, "required", kind.needs_param)
-    return Query(values, count)
+    return Query(values, count, offset, snapshot)
+
+
+def _whole(values: dict[str, list[str]], name: str, most: int) -> int | None:
+    """A paging parameter given once as a whole number 0–``most``, else a 400 naming it."""
+    got = values.pop(name, None)
+    if got is None:
+        return None
+    if len(got) != 1 or not got[0].isdigit() or len(got[0]) > 19 or int(got[0]) > most:
+        raise ApiError(400, "value", f"{name}: give it once, a whole number 0–{most}; got "
+                       f"{', '.join(got)[:40]!r}")
+    return int(got[0])
+
+
+def _links(request: Request, kind: Kind, query: Query, ctx: Ctx) -> list[tuple[str, str]]:
+    """The searchset's ``self``, ``next`` and ``previous`` links: the request's own
+    parameters with ``_count``, ``_offset`` (and ``_snapshot``) of that page."""
+    from urllib.parse import urlencode
+
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k not in ("_count", "_offset", "_snapshot")]
+
+    def url(offset: int) -> str:
+        paging = [("_count", str(query.count)), ("_offset", str(offset))]
+        if ctx.snapshot is not None:
+            paging.append(("_snapshot", str(ctx.snapshot)))
+        return f"{_base(request)}/{kind.name}?{urlencode(kept + paging)}"
+
+    out = [("self", url(query.offset))]
+    total = ctx.total or 0
+    if query.offset + query.count < total and query.offset + query.count <= MAX_OFFSET:
+        out.append(("next", url(query.offset + query.count)))
+    if query.offset > 0:
+        out.append(("previous", url(max(0, min(query.offset - query.count,
+                                                total - query.count)))))
+    return out
 
 
 def _read(kind: Kind, rid: str, request: Request) -> Response:
@@ -127,7 +166,7 @@ def _search(kind: Kind, request: Request) -> Response:
         query = _query(request, kind)
         with _work(request, client) as uow:
             ctx = Ctx(uow, client, app=request.app)
-            found = kind.search(ctx, query)
+            found = page_of(ctx, query, kind.search(ctx, query))
             target = f"fhir:{kind.name}?{request.url.query}"[:500]
             subjects = sorted({f.subject for f in found if f.subject})
             for subject in subjects:
@@ -135,9 +174,9 @@ def _search(kind: Kind, request: Request) -> Response:
                 uow.audit_read(target, f"search: {n}", subject_person_id=subject)
             if not subjects:
                 uow.audit_read(target, f"search: {len(found)}")
-        body = api.bundle([f.resource for f in found], _base(request))
-        if ctx.total is not None:
-            body["total"] = ctx.total
+        body = api.bundle([f.resource for f in found], _base(request),
+                          _links(request, kind, query, ctx))
+        body["total"] = ctx.total
         return _respond(body)
     except ApiError as exc:
         return _error(exc)

@@ -1,7 +1,7 @@
 """The FHIR API's search machinery shared by every resource type: what a search returns
 (:class:`Found`), its parameters (:class:`Query`), the request's context (:class:`Ctx`), the
 table row of a resource type (:class:`Kind`), and the helpers for references, FHIR date
-search and paging (``_count``)."""
+search and paging (``_count``, ``_offset``; docs/fhir.md "Paging")."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from sotekeskus.web.api.fhir_common import ApiError
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
+#: The largest ``_offset`` a next link may carry (a deeper walk narrows the search instead).
+MAX_OFFSET = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,14 @@ class Found:
 
 @dataclass
 class Query:
-    """A search's parameters (``name`` → values, repeated parameters kept) and ``_count``."""
+    """A search's parameters (``name`` → values, repeated parameters kept), the page size
+    ``_count``, the page's first match ``_offset`` (0-based, in the search's stable order)
+    and ``_snapshot`` (the newest row a paged AuditEvent walk includes)."""
 
     values: dict[str, list[str]]
     count: int = DEFAULT_COUNT
+    offset: int = 0
+    snapshot: int | None = None
 
     def one(self, name: str) -> str | None:
         got = self.values.get(name) or []
@@ -48,6 +54,7 @@ class Ctx:
     client: Client
     total: int | None = None  # a search's match count when it returns a page of them
     app: Any = None  # the web application (its analytics, for MeasureReport)
+    snapshot: int | None = None  # the newest row a paged walk includes (AuditEvent)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,18 @@ def _date_filter(column: Any, values: list[str], param: str) -> list[ColumnEleme
 
 
 def _page(ctx: Ctx, query: Query, stmt: Any) -> list[Any]:
-    """The first ``_count`` rows of ``stmt``; ``ctx.total`` the number of all matches."""
+    """The page of ``stmt`` (an ordered select): ``_count`` rows from ``_offset``;
+    ``ctx.total`` the number of all matches. ``stmt`` must order by a unique key last, so
+    that pages neither repeat nor skip a row."""
     ctx.total = int(ctx.uow.session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
-    return list(ctx.uow.session.scalars(stmt.limit(query.count)))
+    return list(ctx.uow.session.scalars(stmt.offset(query.offset).limit(query.count)))
+
+
+def page_of(ctx: Ctx, query: Query, found: list[Found]) -> list[Found]:
+    """A search that returned all its matches (``ctx.total`` unset) → the requested page;
+    one that paged in the database (``ctx.total`` set) is returned as it is."""
+    if ctx.total is not None:
+        return found
+    ctx.total = len(found)
+    return found[query.offset:query.offset + query.count]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sotekeskus.domain.access_policy import Action, may
 from sotekeskus.interop.fhir import api_directory as directory
@@ -79,6 +79,14 @@ def search_patient(ctx: Ctx, query: Query) -> list[Found]:
         if system != api.SYS_HETU or not value:
             raise ApiError(400, "value", f"identifier: use {api.SYS_HETU}|<HETU>")
         hetu = value.upper()
+    if pid is not None and "," in pid:  # _id=a,b,c: any of them (FHIR's OR), by pseudonym
+        from sotekeskus.store.models import Person
+
+        wanted = sorted({p for p in pid.split(",") if p})[:MAX_COUNT]
+        people = ctx.uow.session.scalars(select(Person).where(
+            Person.person_id.in_(wanted)).order_by(Person.person_id))
+        return [Found(api.patient(p), p.person_id) for p in people
+                if (hetu is None or p.hetu == hetu) and person_visible(ctx.uow, ctx.client, p)]
     person = _person(ctx, person_id=pid) if pid is not None else _person(ctx, hetu=hetu)
     if person is not None and hetu is not None and person.hetu != hetu:
         person = None
@@ -477,7 +485,11 @@ def search_audit(ctx: Ctx, query: Query) -> list[Found]:
     from sotekeskus.store.models import AuditEvent
 
     _audit_allowed(ctx, "fhir:AuditEvent")
-    stmt = select(AuditEvent)
+    # A paged walk is pinned to the rows there were at its first page (its own reads add
+    # newer rows, which would shift the newest-first pages).
+    ctx.snapshot = query.snapshot if query.snapshot is not None else int(
+        ctx.uow.session.scalar(select(func.max(AuditEvent.id))) or 0)
+    stmt = select(AuditEvent).where(AuditEvent.id <= ctx.snapshot)
     patient, agent = query.one("patient"), query.one("agent-name")
     if patient is not None:
         stmt = stmt.where(AuditEvent.subject_person_id == _ref(patient, "Patient", "patient"))

@@ -147,15 +147,17 @@ def search_measure_report(ctx: Ctx, query: Query) -> list[Found]:
     indicators, periods = _indicators(query), _periods(query)
     combos = [(period, unit) for unit in _subjects(ctx, query) for period in periods]
     ctx.total = len(combos) * len(indicators)
+    skip = query.offset // max(len(indicators), 1)  # whole subjects × periods before the page
     out: list[Found] = []
-    for period, unit in combos:
-        if len(out) >= query.count:
+    for period, unit in combos[skip:]:
+        if len(out) >= query.offset - skip * len(indicators) + query.count:
             break
         suppress = _scope(ctx, unit).suppress_small_cells
         found = measures.measure_reports(_analytics(ctx), indicators, period, unit,
                                          suppress=suppress)
         out.extend(Found(f) for f in found)
-    return out[:query.count]
+    first = query.offset - skip * len(indicators)
+    return out[first:first + query.count]
 
 
 KINDS: tuple[Kind, ...] = (
