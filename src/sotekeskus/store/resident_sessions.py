@@ -7,6 +7,11 @@ is valid while it has not ended (sign-out, lifetime) and
 * saw a request within the **idle lifetime** (``Settings.resident_session_idle_minutes``),
 * started within the **absolute lifetime** (``Settings.resident_session_max_hours``).
 
+``last_seen_at`` is written at most once per :data:`TOUCH_INTERVAL` (60 s), so a resident's
+page is not a session write: the idle lifetime counts from the last refresh, i.e. it is
+exact to 60 s (a session may idle out up to 60 s early, never late). ``resolve(touch=False)``
+(a live chat stream's re-check) never refreshes it: an open stream keeps no session alive.
+
 Each session has its own CSRF token (``csrf``), which the resident's forms carry.
 Identifications in progress (:class:`~sotekeskus.store.models.ResidentSignIn`) are kept
 under the SHA-256 of the OpenID Connect ``state`` for :data:`SIGN_IN_TTL` and can be taken
@@ -89,7 +94,7 @@ def start(engine: Engine, person_pk: int, *, address: str = "", issuer: str = ""
 
 
 def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
-            now: datetime | None = None) -> ResidentSessionView | None:
+            now: datetime | None = None, *, touch: bool = True) -> ResidentSessionView | None:
     """The resident of a valid token, else None (an expired session is ended)."""
     if not _valid(token):
         return None
@@ -110,7 +115,7 @@ def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
         person = session.get(Person, row.person_pk)
         if person is None:
             return None
-        if now - row.last_seen_at >= TOUCH_INTERVAL:
+        if touch and now - row.last_seen_at >= TOUCH_INTERVAL:
             row.last_seen_at = now
         return ResidentSessionView(person.id, person.person_id, person.name,
                                    person.language, row.csrf)

@@ -97,7 +97,7 @@ def start_session(engine: Engine, user_id: int, address: str = "",
 
 
 def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
-            now: datetime | None = None) -> Account | None:
+            now: datetime | None = None, *, touch: bool = True) -> Account | None:
     """The account of a valid session token, else None (an expired session is ended)."""
     if not _valid_token(token):
         return None
@@ -119,7 +119,7 @@ def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
             row.ended_at, row.end_reason = now, reason
             return None
         assert user is not None
-        if now - row.last_seen_at >= TOUCH_INTERVAL:
+        if touch and now - row.last_seen_at >= TOUCH_INTERVAL:
             row.last_seen_at = now
         return to_account(user)
 
