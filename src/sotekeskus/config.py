@@ -26,6 +26,9 @@ override the environment through ``load_settings(db=…)``.
 - ``resident_session_idle_minutes`` / ``resident_session_max_hours``: the residents' session
   lifetimes (defaults 20 min, 4 h); ``resident_change_hours``: a resident may cancel or
   rebook until this many hours before the start (default 24);
+- ``resident_posts_per_minute``: ``SOTEKESKUS_RESIDENT_POSTS_PER_MINUTE``, how many posts
+  (chat messages, replies, new contacts) one resident may make per minute (default 10,
+  counted per process: ``web/resident/post_limit.py``);
 - ``api_token_minutes``: ``SOTEKESKUS_API_TOKEN_MINUTES``, how long a FHIR API access token
   from the client-credentials token endpoint lives (default 15).
 """
@@ -78,6 +81,7 @@ class Settings:
     resident_session_idle_minutes: float = 20.0
     resident_session_max_hours: float = 4.0
     resident_change_hours: float = 24.0
+    resident_posts_per_minute: float = 10.0
     api_token_minutes: float = 15.0
 
     def with_db(self, db: str | None) -> Settings:
@@ -131,5 +135,7 @@ def load_settings(db: str | None = None, env: Mapping[str, str] | None = None) -
             source, "SOTEKESKUS_RESIDENT_SESSION_IDLE_MINUTES", 20.0),
         resident_session_max_hours=_positive(source, "SOTEKESKUS_RESIDENT_SESSION_MAX_HOURS", 4.0),
         resident_change_hours=_positive(source, "SOTEKESKUS_RESIDENT_CHANGE_HOURS", 24.0),
+        resident_posts_per_minute=_positive(source, "SOTEKESKUS_RESIDENT_POSTS_PER_MINUTE",
+                                            10.0),
         api_token_minutes=_positive(source, "SOTEKESKUS_API_TOKEN_MINUTES", 15.0),
     )

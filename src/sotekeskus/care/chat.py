@@ -253,12 +253,16 @@ STREAM_SECONDS = 300.0
 
 async def event_stream(engine, case_id: int, after_id: int, fetch, render,  # type: ignore[no-untyped-def]
                        *, is_disconnected, extra=None, broker: ChatBroker = BROKER,
-                       poll: float | None = None, max_seconds: float | None = None):
+                       poll: float | None = None, max_seconds: float | None = None,
+                       still_allowed=None, ended: str = ""):
     """The server-sent events of one case: ``message`` events (id = message id) for every
     message above ``after_id``, woken by ``broker`` or every ``poll`` seconds (another
     process's writes); ``extra()`` may return further events (e.g. the expected wait).
     ``fetch(after_id)`` reads (and, for a professional, audits) the new messages; it is
-    called only when the cheap :func:`last_message_id` test says there are some."""
+    called only when the cheap :func:`last_message_id` test says there are some.
+    ``still_allowed()`` is asked on every wake-up (broker or poll) before anything is read:
+    once it says no (signed out, session expired, account deactivated, access withdrawn)
+    the stream sends one ``end`` event (data ``ended``) and closes."""
     poll = POLL_SECONDS if poll is None else poll
     max_seconds = STREAM_SECONDS if max_seconds is None else max_seconds
     event = broker.subscribe(case_id)
@@ -267,6 +271,10 @@ async def event_stream(engine, case_id: int, after_id: int, fetch, render,  # ty
         last = after_id
         waited = 0.0
         while waited < max_seconds:
+            if still_allowed is not None and not await asyncio.to_thread(still_allowed):
+                yield sse("end", ended)
+                return
+
             def newest() -> int:
                 with Session(engine) as s:
                     return last_message_id(s, case_id)

@@ -24,13 +24,19 @@ from sotekeskus.care.contact_lines import default_lines
 from sotekeskus.care.errors import CareError, NotFound
 from sotekeskus.care.unit_of_work import NotAllowed, UnitOfWork
 from sotekeskus.domain.workflow.codes import ContactKind
+from sotekeskus.store import resident_sessions
+from sotekeskus.web.i18n import N_
 from sotekeskus.web.resident.deps import (
+    RESIDENT_COOKIE,
     CurrentResident,
     ResidentCsrf,
     ResidentNotFound,
     ResidentPrincipal,
+    lifetimes,
     resident_render,
 )
+from sotekeskus.web.resident.post_limit import too_many_posts
+from sotekeskus.web.security import web_security
 
 router = APIRouter()
 BASE = "/asiointi/chat"
@@ -64,6 +70,21 @@ def render_message(request: Request, m: Message) -> str:
         i18n.current_language.reset(token)
 
 
+#: The ``end`` event's text when the session is no longer valid (msgid).
+ENDED = N_("The session has ended. Sign in again to continue.")
+
+
+def _translated(request: Request, msgid: str) -> str:
+    from sotekeskus.web import i18n
+    from sotekeskus.web.resident.deps import resident_language
+
+    token = i18n.current_language.set(resident_language(request))
+    try:
+        return i18n.gettext_(msgid)
+    finally:
+        i18n.current_language.reset(token)
+
+
 def _wait_text(request: Request, wait: chat.ExpectedWait) -> str:
     template = request.app.state.templates.get_template("resident_chat_wait.html")
     from sotekeskus.web import i18n
@@ -89,6 +110,8 @@ def start_page(request: Request, principal: CurrentResident, line: str = "") -> 
 @router.post("/chat", dependencies=[ResidentCsrf])
 def open_chat(request: Request, principal: CurrentResident,
               line: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "") -> Response:
+    if (slow := too_many_posts(request, principal)) is not None:  # 429, nothing written
+        return slow
     me = resident_of(principal)
     try:
         with UnitOfWork(request.app.state.engine, principal.actor, "contact") as uow:
@@ -139,6 +162,8 @@ def messages_fragment(request: Request, principal: CurrentResident, chat_id: str
 @router.post("/chat/{chat_id}/viesti", dependencies=[ResidentCsrf])
 def post_message(request: Request, principal: CurrentResident, chat_id: str,
                  text: Annotated[str, Form()] = "") -> Response:
+    if (slow := too_many_posts(request, principal)) is not None:  # 429, nothing written
+        return slow
     case_id = _int_id(chat_id)
     try:
         with UnitOfWork(request.app.state.engine, principal.actor, "contact") as uow:
@@ -190,9 +215,18 @@ async def events(request: Request, principal: CurrentResident, chat_id: str,
         shown["wait"] = html
         return [("wait", html)]
 
+    token = request.cookies.get(RESIDENT_COOKIE)
+    life, clock = lifetimes(request), web_security(request).clock
+
+    def still_allowed() -> bool:  # signed out, idle, expired: the stream ends
+        found = resident_sessions.resolve(engine, token, life, clock(), touch=False)
+        return found is not None and found.person_pk == principal.person_pk
+
+    ended = _translated(request, ENDED)
     stream = chat.event_stream(engine, case_id, max(0, start), fetch,
                                lambda m: render_message(request, m),
-                               is_disconnected=request.is_disconnected, extra=extra)
+                               is_disconnected=request.is_disconnected, extra=extra,
+                               still_allowed=still_allowed, ended=ended)
     return StreamingResponse(stream, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store",
                                       "X-Accel-Buffering": "no"})

@@ -26,6 +26,7 @@ from sotekeskus.web.resident.deps import (
     ResidentPrincipal,
     resident_render,
 )
+from sotekeskus.web.resident.post_limit import too_many_posts
 
 router = APIRouter()
 BASE = "/asiointi/yhteydenotto"
@@ -100,6 +101,8 @@ def form_page(request: Request, principal: CurrentResident, kind_path: str,
 
 def _submit(request: Request, principal: ResidentPrincipal, kind: ContactKind, work: Any,
             form: dict[str, Any], e_form: Any = None) -> Response:
+    if (slow := too_many_posts(request, principal)) is not None:  # 429, nothing written
+        return slow
     try:
         with UnitOfWork(request.app.state.engine, principal.actor, "contact") as uow:
             case_id = work(uow)
@@ -171,6 +174,8 @@ def case_page(request: Request, principal: CurrentResident, case_id: str,
 @router.post("/yhteydenotto/asiat/{case_id}/vastaa", dependencies=[ResidentCsrf])
 def reply(request: Request, principal: CurrentResident, case_id: str,
           text: Annotated[str, Form()] = "") -> Response:
+    if (slow := too_many_posts(request, principal)) is not None:  # 429, nothing written
+        return slow
     cid = _int_id(case_id)
     try:
         with UnitOfWork(request.app.state.engine, principal.actor, "contact") as uow:

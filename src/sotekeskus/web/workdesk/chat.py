@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from sotekeskus.care import chat, contact
 from sotekeskus.care.cases import commands
@@ -23,12 +24,17 @@ from sotekeskus.care.catalogue import default_catalogue
 from sotekeskus.care.contact import CloseInput, Message
 from sotekeskus.care.contact_lines import default_lines
 from sotekeskus.care.errors import CareError
+from sotekeskus.care.staff import load_staff
 from sotekeskus.care.unit_of_work import NotAllowed, UnitOfWork
+from sotekeskus.domain.access_policy import Action
 from sotekeskus.domain.workflow.codes import AssessedUrgency, Resolution
+from sotekeskus.store import sessions as store_sessions
 from sotekeskus.store.models import CaseContact
-from sotekeskus.web.deps import require_csrf
+from sotekeskus.web import i18n
+from sotekeskus.web.deps import authorise, language_for, require_csrf
 from sotekeskus.web.errors import Forbidden
 from sotekeskus.web.i18n import N_
+from sotekeskus.web.security import SESSION_TOKEN, web_security
 from sotekeskus.web.workdesk.common import (
     ProfessionalAccount,
     error_page,
@@ -48,6 +54,8 @@ router = APIRouter()
 RESOLUTIONS = {"advice": N_("Advice"), "self_care": N_("Self-care"),
                "prescription_renewed": N_("Prescription renewed")}
 CSRF = [Depends(require_csrf)]
+#: The stream's last (``end``) event when the session or the access is gone (msgid).
+ENDED = N_("The session has ended. Sign in again to continue.")
 
 
 def _url(case_id: int, purpose: str = "assessment") -> str:
@@ -193,9 +201,32 @@ async def events(request: Request, account: ProfessionalAccount, case_id: int,
         with UnitOfWork(engine, member.actor, why) as uow:
             return chat.professional_messages(uow, case_id, after_id, what="live messages")[1]
 
+    token, sec = request.session.get(SESSION_TOKEN), web_security(request)
+
+    def still_allowed() -> bool:  # signed out, expired, deactivated, access withdrawn
+        now_account = store_sessions.resolve(engine, token, sec.lifetimes, sec.clock(),
+                                             touch=False)
+        if now_account is None or now_account.id != account.id:
+            return False
+        try:
+            with Session(engine) as s:
+                now_member = load_staff(s, now_account.id)
+            authorise(now_account, Action.WORK_CASES)
+            with UnitOfWork(engine, now_member.actor, why) as uow:
+                load(uow, case_id)
+        except (CareError, NotAllowed, Forbidden):
+            return False
+        return True
+
+    lang = i18n.current_language.set(language_for(request, account))
+    try:
+        ended = i18n.gettext_(ENDED)
+    finally:
+        i18n.current_language.reset(lang)
     stream = chat.event_stream(engine, case_id, max(0, start), fetch,
                                lambda m: render_message(request, m),
-                               is_disconnected=request.is_disconnected)
+                               is_disconnected=request.is_disconnected,
+                               still_allowed=still_allowed, ended=ended)
     return StreamingResponse(stream, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store",
                                       "X-Accel-Buffering": "no"})
