@@ -11,10 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from sotekeskus.care import chat
 from sotekeskus.store import resident_sessions
+from sotekeskus.store.models import UserUnit
 from sotekeskus.store.users import find_account, set_active
 from tests.browser.conftest import serve_app
 from tests.channels.conftest import PASSWORDS, RESIDENT_COOKIE, build_web, csrf_from
@@ -102,8 +104,9 @@ def test_resident_stream_ends_when_she_signs_out_elsewhere(
     ch.engine.dispose()
 
 
-def test_professional_stream_ends_when_the_account_is_deactivated(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("withdraw", ["deactivated", "unit_removed"])
+def test_professional_stream_ends_when_the_account_or_access_goes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, withdraw: str) -> None:
     app, ch, token = _start(tmp_path, monkeypatch)
     with serve_app(app) as base:
         res = httpx.Client(base_url=base, cookies={RESIDENT_COOKIE: token}, timeout=20)
@@ -117,7 +120,11 @@ def test_professional_stream_ends_when_the_account_is_deactivated(
 
         def deactivate_then_write() -> None:
             time.sleep(1.5)
-            set_active(ch.engine, hyg.id, False)
+            if withdraw == "deactivated":
+                set_active(ch.engine, hyg.id, False)
+            else:  # the session stays valid; the access policy no longer lets her in
+                with Session(ch.engine) as s, s.begin():
+                    s.execute(delete(UserUnit).where(UserUnit.user_id == hyg.id))
             done["at"] = time.monotonic()
             res.post(f"/asiointi/chat/{case_id}/viesti", headers={"HX-Request": "true"},
                      data={"text": "Myöhäinen viesti",
