@@ -15,7 +15,9 @@ Read and search of every resource type go through **one path** driven by the tab
 :data:`sotekeskus.web.api.fhir_search.KINDS` (Patient, Task, Appointment, Communication,
 Practitioner, PractitionerRole, HealthcareService, Schedule, Slot, AuditEvent, Organization,
 Location, EpisodeOfCare, Encounter, MeasureReport). Besides:
-``GET /fhir/metadata``; booking (``POST Appointment``, ``$book``) and cancelling (``PUT`` /
+``GET /fhir/metadata``; every search paged (``_count``, ``_offset``; ``Bundle.link`` self,
+next, previous); bookable times (``Appointment/$find``, ``web/api/fhir_find.py``); booking
+(``POST Appointment``, ``$book``) and cancelling (``PUT`` /
 ``PATCH``) through the workdesk's atomic booking (``web/api/fhir_booking.py``);
 ``POST QuestionnaireResponse`` (opens a case in the workdesk, channel questionnaire); the
 bulk ``$export`` (kick-off, status, files); the token endpoint and the SMART configuration.
