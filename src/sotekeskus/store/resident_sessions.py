@@ -20,7 +20,6 @@ once. Times are naive local times like the rest of the store; every function tak
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,17 +28,21 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from sotekeskus.store.models import Person, ResidentSession, ResidentSignIn
+from sotekeskus.store.session_tokens import EXPIRED as EXPIRED
+from sotekeskus.store.session_tokens import IDLE as IDLE
+from sotekeskus.store.session_tokens import (
+    RETENTION,
+    due_touch,
+    lifetime_end,
+    new_token,
+)
+from sotekeskus.store.session_tokens import TOUCH_INTERVAL as TOUCH_INTERVAL
+from sotekeskus.store.session_tokens import key_of as key_of
+from sotekeskus.store.session_tokens import valid_token as _valid
 
 SIGNED_OUT = "signed_out"
-IDLE = "idle"
-EXPIRED = "expired"
-#: How often ``last_seen_at`` is refreshed at most.
-TOUCH_INTERVAL = timedelta(seconds=60)
-#: How long a session row is kept after it started.
-RETENTION = timedelta(days=30)
 #: How long an identification in progress may take (authorize page → callback).
 SIGN_IN_TTL = timedelta(minutes=10)
-_MAX_TOKEN = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +73,11 @@ class PendingSignIn:
     language: str
 
 
-def key_of(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _valid(token: object) -> bool:
-    return isinstance(token, str) and 0 < len(token) <= _MAX_TOKEN
-
-
 def start(engine: Engine, person_pk: int, *, address: str = "", issuer: str = "",
           now: datetime | None = None) -> str:
     """A new session of the resident ``person_pk``; returns the cookie's token."""
     now = now or datetime.now()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with Session(engine) as session, session.begin():
         session.execute(delete(ResidentSession)
                         .where(ResidentSession.created_at < now - RETENTION))
@@ -104,18 +99,15 @@ def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
         row = session.get(ResidentSession, key_of(token))
         if row is None or row.ended_at is not None:
             return None
-        reason = None
-        if now - row.created_at >= lifetimes.absolute:
-            reason = EXPIRED
-        elif now - row.last_seen_at >= lifetimes.idle:
-            reason = IDLE
+        reason = lifetime_end(row.created_at, row.last_seen_at, lifetimes.idle,
+                              lifetimes.absolute, now)
         if reason is not None:
             row.ended_at, row.end_reason = now, reason
             return None
         person = session.get(Person, row.person_pk)
         if person is None:
             return None
-        if touch and now - row.last_seen_at >= TOUCH_INTERVAL:
+        if touch and due_touch(row.last_seen_at, now):
             row.last_seen_at = now
         return ResidentSessionView(person.id, person.person_id, person.name,
                                    person.language, row.csrf)

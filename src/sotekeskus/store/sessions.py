@@ -20,8 +20,6 @@ that tests can move the clock.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +27,17 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from sotekeskus.store.models import User, UserSession
+from sotekeskus.store.session_tokens import EXPIRED as EXPIRED
+from sotekeskus.store.session_tokens import IDLE as IDLE
+from sotekeskus.store.session_tokens import (
+    RETENTION,
+    due_touch,
+    key_of,
+    lifetime_end,
+    new_token,
+    valid_token,
+)
+from sotekeskus.store.session_tokens import TOUCH_INTERVAL as TOUCH_INTERVAL
 from sotekeskus.store.users import (
     SESSIONS_DEACTIVATED,
     SESSIONS_PASSWORD_RESET,
@@ -41,15 +50,6 @@ from sotekeskus.store.users import (
 SIGNED_OUT = "signed_out"
 DEACTIVATED = SESSIONS_DEACTIVATED
 PASSWORD_RESET = SESSIONS_PASSWORD_RESET
-IDLE = "idle"
-EXPIRED = "expired"
-
-#: How often ``last_seen_at`` is refreshed at most.
-TOUCH_INTERVAL = timedelta(seconds=60)
-#: How long a session row is kept after it started (longer than any absolute lifetime).
-RETENTION = timedelta(days=30)
-#: Longest token accepted from a cookie (ours are 43 characters).
-_MAX_TOKEN = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,22 +76,14 @@ class SessionInfo:
     address: str
 
 
-def _key(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _valid_token(token: object) -> bool:
-    return isinstance(token, str) and 0 < len(token) <= _MAX_TOKEN
-
-
 def start_session(engine: Engine, user_id: int, address: str = "",
                   now: datetime | None = None) -> str:
     """A new session of ``user_id``; returns the token for the cookie."""
     now = now or datetime.now()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with Session(engine) as session, session.begin():
         session.execute(delete(UserSession).where(UserSession.created_at < now - RETENTION))
-        session.add(UserSession(id=_key(token), user_id=user_id, created_at=now,
+        session.add(UserSession(id=key_of(token), user_id=user_id, created_at=now,
                                 last_seen_at=now, address=address[:64]))
     return token
 
@@ -99,27 +91,26 @@ def start_session(engine: Engine, user_id: int, address: str = "",
 def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
             now: datetime | None = None, *, touch: bool = True) -> Account | None:
     """The account of a valid session token, else None (an expired session is ended)."""
-    if not _valid_token(token):
+    if not valid_token(token):
         return None
     assert isinstance(token, str)
     now = now or datetime.now()
     with Session(engine) as session, session.begin():
-        row = session.get(UserSession, _key(token))
+        row = session.get(UserSession, key_of(token))
         if row is None or row.ended_at is not None:
             return None
         user = session.get(User, row.user_id)
         reason = None
         if user is None or not user.active:
             reason = DEACTIVATED
-        elif now - row.created_at >= lifetimes.absolute:
-            reason = EXPIRED
-        elif now - row.last_seen_at >= lifetimes.idle:
-            reason = IDLE
+        else:
+            reason = lifetime_end(row.created_at, row.last_seen_at, lifetimes.idle,
+                                  lifetimes.absolute, now)
         if reason is not None:
             row.ended_at, row.end_reason = now, reason
             return None
         assert user is not None
-        if touch and now - row.last_seen_at >= TOUCH_INTERVAL:
+        if touch and due_touch(row.last_seen_at, now):
             row.last_seen_at = now
         return to_account(user)
 
@@ -127,13 +118,13 @@ def resolve(engine: Engine, token: object, lifetimes: Lifetimes,
 def end_session(engine: Engine, token: object, reason: str = SIGNED_OUT,
                 now: datetime | None = None) -> bool:
     """End the session of ``token``; whether one was open."""
-    if not _valid_token(token):
+    if not valid_token(token):
         return False
     assert isinstance(token, str)
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(UserSession)
-            .where(UserSession.id == _key(token), UserSession.ended_at.is_(None))
+            .where(UserSession.id == key_of(token), UserSession.ended_at.is_(None))
             .values(ended_at=now or datetime.now(), end_reason=reason))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
