@@ -35,8 +35,9 @@ U001_SLOTS, U002_SLOTS = 7, 4
 
 
 @pytest.fixture
-def region(tmp_path) -> Iterator[Region]:  # noqa: ANN001
-    made = make_region(resolve_url(str(tmp_path / "paging.db")), residents=7)
+def region(any_db: str) -> Iterator[Region]:
+    """The store on SQLite and on PostgreSQL (both must give the same stable order)."""
+    made = make_region(resolve_url(any_db), residents=7)
     for i, unit in enumerate(["U001"] * 4 + ["U002"] * 2):
         with UnitOfWork(made.engine, OPERATOR, "contact") as uow:
             open_case(uow, Contact(made.persons[i], "phone", unit, "Kipu"), now=NOW)
